@@ -1,0 +1,139 @@
+// `npm run tools [-- NAME...]`: builds the upstream servers the harness runs (kube-apiserver,
+// etcd, Jaeger, the OpenTelemetry Collector) from the Go module proxy, once per pinned version,
+// into the cache folder that catalog.ts names. A cached tool is reused as it is.
+import { spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { COMPLETE_MARKER, isBuilt, TOOLS, type Tool, toolDir, toolsRoot } from './catalog.js';
+
+const GO_BUILD_FLAGS = ['-trimpath', '-ldflags=-s -w'];
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, ...env },
+    });
+    child.on('error', (error) => reject(new Error(`cannot run ${command}: ${error.message}`)));
+    child.on('exit', (code, signal) =>
+      code === 0
+        ? resolvePromise()
+        : reject(new Error(`${command} ${args.join(' ')} failed (${signal ?? `exit ${code}`}) in ${cwd}`)),
+    );
+  });
+}
+
+/** Prints a heartbeat while a long step runs, so a log never sits silent for minutes. */
+async function step<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  console.log(`  … ${label}`);
+  const timer = setInterval(
+    () => console.log(`  … ${label} (${Math.round((Date.now() - started) / 1000)} s)`),
+    30_000,
+  );
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function buildGoModuleTool(tool: Tool, outDir: string): Promise<void> {
+  // Each tool's go.mod lists its commands as `tool` lines (etcd has its own main package).
+  const goMod = readFileSync(join(tool.moduleDir, 'go.mod'), 'utf8');
+  const toolBlock = /^tool\s*\(([^)]*)\)|^tool\s+(\S+)/gm;
+  const packages: string[] = [];
+  for (const match of goMod.matchAll(toolBlock)) {
+    packages.push(...(match[1] ?? match[2] ?? '').split(/\s+/).filter(Boolean));
+  }
+  if (packages.length === 0) packages.push('.');
+  const output =
+    packages.length === 1 && packages[0] === '.' ? join(outDir, tool.binaries[0]!) : `${outDir}/`;
+  await step(`go build ${packages.join(' ')}`, () =>
+    run('go', ['build', ...GO_BUILD_FLAGS, '-o', output, ...packages], tool.moduleDir, {
+      GOFLAGS: '-mod=readonly',
+    }),
+  );
+}
+
+async function buildCollector(tool: Tool, outDir: string): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'kubellama-otelcol-'));
+  try {
+    const gobin = join(work, 'bin');
+    await step(`go install go.opentelemetry.io/collector/cmd/builder@${tool.version}`, () =>
+      run('go', ['install', `go.opentelemetry.io/collector/cmd/builder@${tool.version}`], work, {
+        GOBIN: gobin,
+      }),
+    );
+    const manifest = readFileSync(join(tool.moduleDir, 'manifest.yaml'), 'utf8').replace(
+      /^(\s+output_path:).*$/m,
+      `$1 ${join(work, 'build')}`,
+    );
+    writeFileSync(join(work, 'manifest.yaml'), manifest);
+    await step('builder --config manifest.yaml', () =>
+      run(join(gobin, 'builder'), ['--config', 'manifest.yaml', '--ldflags=-s -w'], work),
+    );
+    copyFileSync(join(work, 'build', tool.binaries[0]!), join(outDir, tool.binaries[0]!));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function buildTool(tool: Tool, root: string): Promise<void> {
+  const finalDir = toolDir(tool, root);
+  const partialDir = `${finalDir}.partial-${process.pid}`;
+  rmSync(partialDir, { recursive: true, force: true });
+  mkdirSync(partialDir, { recursive: true });
+  try {
+    if (tool.name === 'otelcol') await buildCollector(tool, partialDir);
+    else await buildGoModuleTool(tool, partialDir);
+    writeFileSync(
+      join(partialDir, COMPLETE_MARKER),
+      `${tool.name} ${tool.version} built ${new Date().toISOString()}\n`,
+    );
+    rmSync(finalDir, { recursive: true, force: true });
+    renameSync(partialDir, finalDir);
+  } catch (error) {
+    rmSync(partialDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !TOOLS.some((t) => t.name === name));
+  if (unknown.length > 0) {
+    throw new Error(`unknown tool ${unknown.join(', ')}: choose from ${TOOLS.map((t) => t.name).join(', ')}`);
+  }
+  const selected = TOOLS.filter((t) => wanted.length === 0 || wanted.includes(t.name));
+  const root = toolsRoot();
+  console.log(`kubellama tools → ${root}`);
+  const started = Date.now();
+  for (const [index, tool] of selected.entries()) {
+    const label = `[${index + 1}/${selected.length}] ${tool.name} ${tool.version}`;
+    if (isBuilt(tool, root)) {
+      console.log(`${label}: cached in ${toolDir(tool, root)}`);
+      continue;
+    }
+    console.log(`${label}: building ${tool.binaries.join(', ')}`);
+    const toolStarted = Date.now();
+    await buildTool(tool, root);
+    console.log(`${label}: built in ${Math.round((Date.now() - toolStarted) / 1000)} s`);
+  }
+  console.log(`kubellama tools ready in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`npm run tools: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
