@@ -1,0 +1,33 @@
+// The app.kubernetes.io/* labels every kubellama object carries (Kubernetes' recommended labels),
+// shared by the operator's per-model workloads and the install charts so selectors always agree.
+
+export const PART_OF = 'kubellama';
+
+export interface LabelProps {
+  /** The application, e.g. `llama-model`, `otel-collector`. */
+  readonly name: string;
+  /** The instance, e.g. the LlamaModel's name. */
+  readonly instance: string;
+  /** The role inside the application, e.g. `server`, `gateway`. */
+  readonly component?: string;
+  /** The version of what runs; omitted when unknown. */
+  readonly version?: string;
+  /** @default 'kubellama' */
+  readonly managedBy?: string;
+}
+
+/** The label set for an object's metadata and pod template. */
+export function standardLabels(props: LabelProps): Record<string, string> {
+  return {
+    ...selectorLabels(props),
+    ...(props.component ? { 'app.kubernetes.io/component': props.component } : {}),
+    ...(props.version ? { 'app.kubernetes.io/version': props.version } : {}),
+    'app.kubernetes.io/part-of': PART_OF,
+    'app.kubernetes.io/managed-by': props.managedBy ?? PART_OF,
+  };
+}
+
+/** The immutable subset used in selectors: name and instance only (a version bump must not orphan pods). */
+export function selectorLabels(props: Pick<LabelProps, 'name' | 'instance'>): Record<string, string> {
+  return { 'app.kubernetes.io/name': props.name, 'app.kubernetes.io/instance': props.instance };
+}

@@ -1,0 +1,53 @@
+// The contract between the operator (which renders pods) and kubellama-runtime (which runs in
+// them): command, port, paths and the environment variables the runtime reads. Both sides import
+// these names from here, so they cannot drift apart. (operator/ and runtime/ never import each other.)
+
+/** The runtime's single HTTP port (OpenAI API, probes and /metrics). */
+export const RUNTIME_PORT = 8080;
+export const RUNTIME_PORT_NAME = 'http';
+
+export const RUNTIME_PATHS = {
+  health: '/healthz',
+  ready: '/readyz',
+  metrics: '/metrics',
+  openAiBase: '/v1',
+} as const;
+
+/** Where the init container puts the model and the server reads it from. */
+export const MODEL_DIR = '/models';
+
+/** `kubellama-runtime <command>`: the container entry point's subcommands. */
+export const RUNTIME_COMMANDS = { serve: 'serve', pull: 'pull', complete: 'complete' } as const;
+
+/**
+ * Environment variables `kubellama-runtime serve` reads (each also has a flag; the flag wins).
+ * Telemetry itself is configured only by the standard OTEL_* variables.
+ */
+export const RUNTIME_ENV = {
+  /** Model path or URI (hf:…, https://….gguf, file path). */
+  model: 'KUBELLAMA_MODEL',
+  /** Name clients use in `model`; default: the file name without .gguf. */
+  modelAlias: 'KUBELLAMA_MODEL_ALIAS',
+  host: 'KUBELLAMA_HOST',
+  port: 'KUBELLAMA_PORT',
+  contextSize: 'KUBELLAMA_CONTEXT_SIZE',
+  parallel: 'KUBELLAMA_PARALLEL',
+  /** A number, or `auto` (the container's CPU quota). */
+  threads: 'KUBELLAMA_THREADS',
+  /** A number, `auto` or `max`. */
+  gpuLayers: 'KUBELLAMA_GPU_LAYERS',
+  batchSize: 'KUBELLAMA_BATCH_SIZE',
+  apiKey: 'KUBELLAMA_API_KEY',
+  apiKeyFile: 'KUBELLAMA_API_KEY_FILE',
+  maxQueue: 'KUBELLAMA_MAX_QUEUE',
+  /** Seconds. */
+  requestTimeout: 'KUBELLAMA_REQUEST_TIMEOUT',
+  /** `request` | `token`. */
+  traceDetail: 'KUBELLAMA_TRACE_DETAIL',
+  /** Expected sha256 of the model file (pull verifies it). */
+  modelSha256: 'KUBELLAMA_MODEL_SHA256',
+  /** The OTel GenAI switch for prompt/completion content in telemetry. */
+  captureContent: 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
+} as const;
+
+export type TraceDetail = 'request' | 'token';
