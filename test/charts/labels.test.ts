@@ -3,7 +3,9 @@ import { selectorLabels, standardLabels } from '../../charts/labels.js';
 
 describe('standard labels', () => {
   it('carries the recommended app.kubernetes.io labels, omitting unknown ones', () => {
-    expect(standardLabels({ name: 'llama-model', instance: 'gemma', component: 'server', version: '1.2.3' })).toEqual({
+    expect(
+      standardLabels({ name: 'llama-model', instance: 'gemma', component: 'server', version: '1.2.3' }),
+    ).toEqual({
       'app.kubernetes.io/name': 'llama-model',
       'app.kubernetes.io/instance': 'gemma',
       'app.kubernetes.io/component': 'server',
@@ -11,7 +13,9 @@ describe('standard labels', () => {
       'app.kubernetes.io/part-of': 'kubellama',
       'app.kubernetes.io/managed-by': 'kubellama',
     });
-    expect(standardLabels({ name: 'jaeger', instance: 'jaeger' })).not.toHaveProperty('app.kubernetes.io/version');
+    expect(standardLabels({ name: 'jaeger', instance: 'jaeger' })).not.toHaveProperty(
+      'app.kubernetes.io/version',
+    );
   });
 
   it('selects on name and instance only, a subset of the full set', () => {
