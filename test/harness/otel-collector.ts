@@ -39,13 +39,13 @@ export function defaultCollectorConfig(ports: CollectorPorts, tracesEndpoint: st
       batch: { timeout: '100ms' },
     },
     exporters: {
-      otlp: { endpoint: tracesEndpoint.replace(/^https?:\/\//, ''), tls: { insecure: true } },
+      otlp_grpc: { endpoint: tracesEndpoint.replace(/^https?:\/\//, ''), tls: { insecure: true } },
       prometheus: { endpoint: `127.0.0.1:${ports.prometheus}` },
     },
     service: {
       extensions: ['health_check'],
       pipelines: {
-        traces: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['otlp'] },
+        traces: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['otlp_grpc'] },
         metrics: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['prometheus'] },
       },
       // No self-metrics listener: its fixed default port (8888) would collide between instances.

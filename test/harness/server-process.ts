@@ -89,22 +89,38 @@ export class ServerProcess {
 
   /** Sends a signal to the whole process group. */
   kill(signal: NodeJS.Signals): void {
-    if (this.exitStatus || this.pid < 0) return;
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      // Already gone.
-    }
+    if (!this.exitStatus) this.signalGroup(signal);
   }
 
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process group has exited. */
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once every process of the group is gone. */
   async stop(graceMs = 5_000): Promise<ExitStatus> {
     this.kill('SIGTERM');
     const timer = setTimeout(() => this.kill('SIGKILL'), graceMs);
+    let status: ExitStatus;
     try {
-      return await this.exited;
+      status = await this.exited;
     } finally {
       clearTimeout(timer);
+    }
+    // The supervisor is gone; anything left in its group is a straggler (or a zombie being reaped).
+    for (let attempt = 0; attempt < 100 && this.groupAlive(); attempt++) {
+      this.signalGroup('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return status;
+  }
+
+  private groupAlive(): boolean {
+    return this.signalGroup(0);
+  }
+
+  private signalGroup(signal: NodeJS.Signals | 0): boolean {
+    if (this.pid < 0) return false;
+    try {
+      process.kill(-this.pid, signal);
+      return true;
+    } catch {
+      return false;
     }
   }
 

@@ -66,6 +66,11 @@ async function buildGoModuleTool(tool: Tool, outDir: string): Promise<void> {
   );
 }
 
+/**
+ * The collector's sources come from the OpenTelemetry Collector Builder (manifest.yaml lists the
+ * components); its dependency versions come from our checked-in go.mod/go.sum, not from the
+ * builder's own `go mod tidy`, which asks for module versions the proxy does not serve (see go.mod).
+ */
 async function buildCollector(tool: Tool, outDir: string): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'kubellama-otelcol-'));
   try {
@@ -75,15 +80,25 @@ async function buildCollector(tool: Tool, outDir: string): Promise<void> {
         GOBIN: gobin,
       }),
     );
+    const source = join(work, 'build');
     const manifest = readFileSync(join(tool.moduleDir, 'manifest.yaml'), 'utf8').replace(
       /^(\s+output_path:).*$/m,
-      `$1 ${join(work, 'build')}`,
+      `$1 ${source}`,
     );
     writeFileSync(join(work, 'manifest.yaml'), manifest);
-    await step('builder --config manifest.yaml', () =>
-      run(join(gobin, 'builder'), ['--config', 'manifest.yaml', '--ldflags=-s -w'], work),
+    await step('builder: generate the collector sources', () =>
+      run(
+        join(gobin, 'builder'),
+        ['--config', 'manifest.yaml', '--skip-compilation', '--skip-get-modules'],
+        work,
+      ),
     );
-    copyFileSync(join(work, 'build', tool.binaries[0]!), join(outDir, tool.binaries[0]!));
+    for (const file of ['go.mod', 'go.sum']) copyFileSync(join(tool.moduleDir, file), join(source, file));
+    await step(`go build ${tool.binaries[0]}`, () =>
+      run('go', ['build', ...GO_BUILD_FLAGS, '-o', join(outDir, tool.binaries[0]!), '.'], source, {
+        GOFLAGS: '-mod=readonly',
+      }),
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

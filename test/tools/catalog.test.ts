@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,5 +37,20 @@ describe('tool catalog', () => {
     writeFileSync(join(toolDir(etcd, temp), COMPLETE_MARKER), '');
     expect(binaryPath('etcd', temp)).toBe(join(toolDir(etcd, temp), 'etcd'));
     expect(() => binaryPath('no-such-binary', temp)).toThrow(/unknown tool binary/);
+  });
+});
+
+describe('collector pins', () => {
+  it('compiles exactly the component versions the builder manifest lists', () => {
+    const dir = TOOLS.find((t) => t.name === 'otelcol')!.moduleDir;
+    const manifest = readFileSync(join(dir, 'manifest.yaml'), 'utf8');
+    const goMod = readFileSync(join(dir, 'go.mod'), 'utf8');
+    const components = [...manifest.matchAll(/gomod:\s*(\S+)\s+(v\S+)/g)].map((m) => [m[1]!, m[2]!] as const);
+    expect(components.length).toBe(13);
+    for (const [module, version] of components) {
+      expect(goMod, `${module} in go.mod`).toMatch(
+        new RegExp(`^\\s*${module.replaceAll('.', '\\.')} ${version}(\\s|$)`, 'm'),
+      );
+    }
   });
 });

@@ -53,7 +53,7 @@ export const TOOLS: readonly Tool[] = [
     moduleDir: join(GO_MODULES_DIR, 'otelcol'),
     version: builderDistVersion(join(GO_MODULES_DIR, 'otelcol', 'manifest.yaml')),
     binaries: ['otelcol-kubellama'],
-    inputs: [join(GO_MODULES_DIR, 'otelcol', 'manifest.yaml')],
+    inputs: ['manifest.yaml', 'go.mod', 'go.sum'].map((file) => join(GO_MODULES_DIR, 'otelcol', file)),
   },
 ];
 
