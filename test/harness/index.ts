@@ -14,7 +14,7 @@ export {
   startKubeApiServer,
   writeKubeconfig,
 } from './kube-apiserver.js';
-
+export { type KubeControllers, startKubeControllers } from './kube-controllers.js';
 export {
   type Collector,
   type CollectorConfig,
@@ -25,6 +25,5 @@ export {
 } from './otel-collector.js';
 export { freePort, freePorts } from './ports.js';
 export { ServerProcess } from './server-process.js';
-
 export { httpGet, waitFor } from './wait.js';
 // Vitest-bound helpers (inject, afterEach) live in ./vitest.ts, so scripts can import this file.

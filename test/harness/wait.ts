@@ -43,13 +43,24 @@ export interface HttpResponse {
 /** A plain GET for readiness probes and query APIs (fetch cannot take a private CA in Node 20). */
 export function httpGet(
   url: string,
-  options: { headers?: Record<string, string>; ca?: string | Buffer; timeoutMs?: number } = {},
+  options: {
+    headers?: Record<string, string>;
+    ca?: string | Buffer;
+    /** Accept any certificate: only for the health ports of loopback servers with in-memory certs. */
+    insecure?: boolean;
+    timeoutMs?: number;
+  } = {},
 ): Promise<HttpResponse> {
   const request = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { headers: options.headers, ca: options.ca, timeout: options.timeoutMs ?? 5_000 },
+      {
+        headers: options.headers,
+        ca: options.ca,
+        rejectUnauthorized: !options.insecure,
+        timeout: options.timeoutMs ?? 5_000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
