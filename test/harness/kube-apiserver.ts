@@ -83,7 +83,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         '--advertise-address=127.0.0.1',
         `--secure-port=${port}`,
         `--cert-dir=${certDir}`,
-        '--service-cluster-ip-range=10.0.0.0/24',
+        // Room for the thousands of Services a benchmark creates.
+        '--service-cluster-ip-range=10.0.0.0/16',
         `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
         `--service-account-key-file=${join(dir, 'sa.pub')}`,
         `--service-account-signing-key-file=${join(dir, 'sa.key')}`,

@@ -13,6 +13,7 @@ describe('tool catalog', () => {
       etcd: 'v3.6.16',
       kube: 'v1.37.2',
       jaeger: 'v1.76.0',
+      helm: 'v3.22.0',
       otelcol: 'v0.165.0',
     });
   });

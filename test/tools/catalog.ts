@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const GO_MODULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'go');
 
-export type ToolName = 'kube' | 'etcd' | 'jaeger' | 'otelcol';
+export type ToolName = 'kube' | 'etcd' | 'jaeger' | 'otelcol' | 'helm';
 
 export interface Tool {
   readonly name: ToolName;
@@ -48,6 +48,7 @@ export const TOOLS: readonly Tool[] = [
   goModuleTool('etcd', 'go.etcd.io/etcd/server/v3', ['etcd']),
   goModuleTool('kube', 'k8s.io/kubernetes', ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']),
   goModuleTool('jaeger', 'github.com/jaegertracing/jaeger', ['jaeger']),
+  goModuleTool('helm', 'helm.sh/helm/v3', ['helm']),
   {
     name: 'otelcol',
     moduleDir: join(GO_MODULES_DIR, 'otelcol'),
