@@ -1,0 +1,68 @@
+// `kubellama-runtime pull URI --dir D [--sha256 HEX]`: the init container. A progress bar on a
+// terminal, one progress line every few seconds in logs; exit codes in pull/errors.ts.
+import type { Command } from 'commander';
+import { MODEL_DIR, RUNTIME_ENV } from '../../../charts/runtime-contract.js';
+import { PULL_EXIT, PullError } from '../../pull/errors.js';
+import { type PullProgress, pullModel } from '../../pull/pull-model.js';
+import { jsonLog } from '../../server/runtime-server.js';
+
+/** Seconds between progress lines when stdout is not a terminal. */
+const PROGRESS_EVERY_SECONDS = 5;
+
+function progressLines(uri: string): (progress: PullProgress) => void {
+  let last = 0;
+  let finished = false;
+  return ({ downloadedBytes, totalBytes }) => {
+    const now = Date.now();
+    const done = totalBytes > 0 && downloadedBytes >= totalBytes;
+    if (finished || (now - last < PROGRESS_EVERY_SECONDS * 1000 && !done)) return;
+    last = now;
+    finished = done;
+    const percent = totalBytes > 0 ? Math.floor((downloadedBytes / totalBytes) * 100) : 0;
+    jsonLog('info', 'downloading', { uri, downloadedBytes, totalBytes, percent });
+  };
+}
+
+/** For `serve`: a model URI becomes a local path (pulled into dir unless it is local already). */
+export async function resolveModelPath(
+  model: string,
+  dir: string,
+  sha256: string | undefined,
+): Promise<string> {
+  const pulled = await pullModel({ uri: model, dir, sha256, onProgress: progressLines(model) });
+  return pulled.path;
+}
+
+export function registerPull(program: Command): void {
+  program
+    .command('pull')
+    .description('download a model (hf:, https:, file: or a path) and verify it: the init container')
+    .argument('[uri]', `model URI (default: env ${RUNTIME_ENV.model})`)
+    .option('--dir <dir>', `where to put it (default: env ${RUNTIME_ENV.modelDir}, else ${MODEL_DIR})`)
+    .option('--sha256 <hex>', `expected sha256 (default: env ${RUNTIME_ENV.modelSha256})`)
+    .action(async (uriArg: string | undefined, options: { dir?: string; sha256?: string }) => {
+      const dir = options.dir ?? (process.env[RUNTIME_ENV.modelDir] || MODEL_DIR);
+      const uri = uriArg ?? process.env[RUNTIME_ENV.model];
+      if (!uri) {
+        jsonLog('error', `a model URI is required (argument or ${RUNTIME_ENV.model})`);
+        process.exitCode = PULL_EXIT.usage;
+        return;
+      }
+      const tty = process.stdout.isTTY === true;
+      try {
+        const pulled = await pullModel({
+          uri,
+          dir,
+          sha256: options.sha256 ?? process.env[RUNTIME_ENV.modelSha256],
+          progressBar: tty,
+          onProgress: tty ? undefined : progressLines(uri),
+        });
+        jsonLog('info', pulled.downloaded ? 'pulled' : 'already present', { uri, ...pulled });
+        process.exitCode = PULL_EXIT.ok;
+      } catch (error) {
+        const exitCode = error instanceof PullError ? error.exitCode : PULL_EXIT.failed;
+        jsonLog('error', error instanceof Error ? error.message : String(error), { uri, exitCode });
+        process.exitCode = exitCode;
+      }
+    });
+}

@@ -1,0 +1,156 @@
+// The inference engine: one model, one context, `parallel` sequences behind a bounded FIFO queue.
+// Private constructor + async factory; dispose() is safe to call twice.
+import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import { DisposedError } from './errors/disposed-error.js';
+import { generate, tokenBudget } from './generate.js';
+import { type LoadedModel, loadModel } from './load-model.js';
+import { PromptBuilder } from './prompt.js';
+import { SequencePool } from './sequence-pool.js';
+import type { EngineOptions, EngineStats, GenerationRequest, GenerationResult, ModelInfo } from './types.js';
+
+/** @default for EngineOptions.maxQueue */
+export const DEFAULT_MAX_QUEUE = 16;
+
+const seconds = (from: number, to = performance.now()) => (to - from) / 1000;
+
+/** A cached prefix this share of the prompt or more makes a sequence worth reusing (llama.cpp's slot similarity). */
+const PREFIX_REUSE_SHARE = 0.5;
+
+/**
+ * The idle sequence holding the longest prefix of the prompt when that prefix is worth it; else the
+ * least recently used one, so a conversation's cache is not overwritten by an unrelated prompt.
+ */
+export function pickSequence(free: readonly LlamaContextSequence[], tokens: readonly Token[]): number {
+  let best = -1;
+  let bestLength = 0;
+  free.forEach((sequence, index) => {
+    const length = sequence.compareContextTokens([...tokens]).firstDifferentIndex;
+    if (length > bestLength || (length === bestLength && length > 0)) {
+      best = index;
+      bestLength = length;
+    }
+  });
+  return best >= 0 && bestLength >= tokens.length * PREFIX_REUSE_SHARE ? best : 0;
+}
+
+export class Engine {
+  readonly #loaded: LoadedModel;
+  readonly #sequences: readonly LlamaContextSequence[];
+  readonly #pool: SequencePool<LlamaContextSequence>;
+  readonly #prompts: PromptBuilder;
+  #disposed = false;
+
+  private constructor(loaded: LoadedModel, maxQueue: number) {
+    this.#loaded = loaded;
+    this.#sequences = Array.from({ length: loaded.info.parallel }, () => loaded.context.getSequence());
+    this.#pool = new SequencePool(this.#sequences, maxQueue);
+    this.#prompts = new PromptBuilder(loaded.model);
+  }
+
+  static async create(options: EngineOptions): Promise<Engine> {
+    const loaded = await loadModel(options);
+    const engine = new Engine(loaded, options.maxQueue ?? DEFAULT_MAX_QUEUE);
+    options.onLoaded?.(loaded.info);
+    return engine;
+  }
+
+  get info(): ModelInfo {
+    return this.#loaded.info;
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Token count of a text, for callers that check lengths before queueing. */
+  countTokens(text: string): number {
+    return this.#loaded.model.tokenize(text).length;
+  }
+
+  stats(): EngineStats {
+    const used = this.#sequences.reduce(
+      (sum, sequence) => sum + (sequence.disposed ? 0 : sequence.nextTokenIndex),
+      0,
+    );
+    const total = this.#sequences.reduce((sum, sequence) => sum + sequence.contextSize, 0);
+    return {
+      processing: this.#pool.inUse,
+      deferred: this.#pool.waiting,
+      kvCacheUsage: total === 0 ? 0 : used / total,
+    };
+  }
+
+  /** RAM and VRAM node-llama-cpp reports as in use, in bytes. */
+  async memory(): Promise<{ ram: number; vram: number }> {
+    const vram = await this.#loaded.llama.getVramState();
+    return { ram: process.memoryUsage().rss, vram: vram.used };
+  }
+
+  /**
+   * Waits for a sequence (throws QueueFullError when the queue is full, AbortedError when the signal
+   * fires first), builds the prompt, and generates. Throws ContextLengthExceededError before any
+   * token is generated when the prompt cannot fit.
+   */
+  async generate(request: GenerationRequest): Promise<GenerationResult> {
+    if (this.#disposed) throw new DisposedError();
+    const { observer } = request;
+    const started = performance.now();
+    // Tokenize first: a prompt that cannot fit is refused before it takes a place in the queue,
+    // and the tokens tell which idle sequence already holds the longest part of it.
+    observer?.phaseStarted?.('tokenize');
+    const prompt = this.#prompts.build(request.input);
+    observer?.phaseEnded?.('tokenize', { inputTokens: prompt.tokens.length });
+    const tokenizeSeconds = seconds(started);
+    tokenBudget(prompt.tokens.length, request.sampling.maxTokens, this.#loaded.info.contextSize);
+
+    const queueStart = performance.now();
+    observer?.phaseStarted?.('queue');
+    let sequence: LlamaContextSequence;
+    try {
+      sequence = await this.#pool.acquire(request.signal, (free) => pickSequence(free, prompt.tokens));
+    } finally {
+      observer?.phaseEnded?.('queue', {});
+    }
+    const queueSeconds = seconds(queueStart);
+    try {
+      const outcome = await generate({
+        model: this.#loaded.model,
+        sequence,
+        prompt,
+        sampling: request.sampling,
+        observer,
+        onText: request.onText,
+        signal: request.signal,
+      });
+      return {
+        text: outcome.text,
+        finishReason: outcome.finishReason,
+        promptTokens: prompt.tokens.length,
+        cachedTokens: outcome.cachedTokens,
+        completionTokens: outcome.completionTokens,
+        aborted: outcome.aborted,
+        timings: {
+          queue: queueSeconds,
+          tokenize: tokenizeSeconds,
+          prefill: outcome.prefillSeconds,
+          decode: outcome.decodeSeconds,
+          timeToFirstToken: queueSeconds + tokenizeSeconds + outcome.prefillSeconds,
+        },
+      };
+    } finally {
+      this.#pool.release(sequence);
+    }
+  }
+
+  /** Refuses new and waiting requests and frees llama.cpp. Safe to call twice. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#pool.dispose();
+    await this.#loaded.llama.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}

@@ -1,0 +1,18 @@
+/** The prompt (plus the tokens asked for) does not fit a sequence's context. */
+export class ContextLengthExceededError extends Error {
+  readonly promptTokens: number;
+  readonly requestedTokens: number;
+  readonly contextSize: number;
+
+  constructor(promptTokens: number, requestedTokens: number, contextSize: number) {
+    super(
+      `This model's maximum context length is ${contextSize} tokens. However, you requested ` +
+        `${promptTokens + requestedTokens} tokens (${promptTokens} in the prompt, ${requestedTokens} for the ` +
+        'completion). Please reduce the prompt or max_tokens.',
+    );
+    this.name = 'ContextLengthExceededError';
+    this.promptTokens = promptTokens;
+    this.requestedTokens = requestedTokens;
+    this.contextSize = contextSize;
+  }
+}

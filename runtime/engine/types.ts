@@ -1,0 +1,133 @@
+// Option and result types of the engine. Each default is stated where the option is declared.
+import type { Token } from 'node-llama-cpp';
+
+export interface EngineOptions {
+  /** Path of a local GGUF file. */
+  readonly modelPath: string;
+  /** Tokens per sequence. @default the model's training context, capped at 4096 */
+  readonly contextSize?: number;
+  /** Sequences generating at once on the one context. @default 1 */
+  readonly parallel?: number;
+  /** CPU threads for llama.cpp. @default 1 */
+  readonly threads?: number;
+  /** Layers offloaded to a GPU: a number, `auto` or `max`. @default 'auto' */
+  readonly gpuLayers?: number | 'auto' | 'max';
+  /** Tokens per llama_decode batch. @default node-llama-cpp's (the context size) */
+  readonly batchSize?: number;
+  /** Requests that may wait for a free sequence; beyond it a request is refused. @default 16 */
+  readonly maxQueue?: number;
+  /** Use a GPU backend when one is found (`auto`) or never (`false`). @default 'auto' */
+  readonly gpu?: 'auto' | false;
+  /** Called once the model has loaded, with what the load span and metrics report. */
+  readonly onLoaded?: (info: ModelInfo) => void;
+}
+
+/** What is known about the loaded model, for /v1/models and the load span. */
+export interface ModelInfo {
+  readonly path: string;
+  readonly fileSizeBytes: number;
+  readonly architecture: string;
+  readonly name: string | undefined;
+  readonly parameters: number | undefined;
+  readonly quantization: string | undefined;
+  readonly trainContextSize: number | undefined;
+  readonly contextSize: number;
+  readonly parallel: number;
+  readonly gpuLayers: number;
+  readonly gpu: string | false;
+  readonly threads: number;
+  readonly loadSeconds: number;
+}
+
+export interface ChatMessage {
+  readonly role: 'system' | 'developer' | 'user' | 'assistant';
+  readonly content: string;
+}
+
+export type GenerationInput =
+  | { readonly kind: 'chat'; readonly messages: readonly ChatMessage[] }
+  | { readonly kind: 'text'; readonly prompt: string };
+
+export interface SamplingOptions {
+  /** @default 1 (0 = greedy) */
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly topK?: number;
+  readonly minP?: number;
+  readonly seed?: number;
+  /** OpenAI's, -2..2 (llama.cpp applies positive values). */
+  readonly presencePenalty?: number;
+  readonly frequencyPenalty?: number;
+  /** llama.cpp's multiplicative penalty; 1 disables it. @default 1 */
+  readonly repeatPenalty?: number;
+  /** @default whatever room the context leaves */
+  readonly maxTokens?: number;
+  /** Up to 4 strings; the text stops before the first one that appears. */
+  readonly stop?: readonly string[];
+}
+
+export type GenerationPhase = 'queue' | 'tokenize' | 'prefill' | 'decode';
+
+/** One generated token's timing (KUBELLAMA_TRACE_DETAIL=token). */
+export interface TokenTiming {
+  readonly index: number;
+  readonly token: Token;
+  /** Seconds from asking llama.cpp for the token to having it. */
+  readonly decodeSeconds: number;
+  /** Seconds since the previous token was handed out (0 for the first). */
+  readonly gapSeconds: number;
+}
+
+export interface PhaseInfo {
+  readonly inputTokens?: number;
+  readonly cachedTokens?: number;
+  readonly outputTokens?: number;
+}
+
+/** Receives the steps of one generation; the telemetry layer turns them into spans. */
+export interface GenerationObserver {
+  phaseStarted?(phase: GenerationPhase): void;
+  phaseEnded?(phase: GenerationPhase, info: PhaseInfo): void;
+  tokenGenerated?(timing: TokenTiming): void;
+}
+
+export interface GenerationRequest {
+  readonly input: GenerationInput;
+  readonly sampling: SamplingOptions;
+  /** Receives the text as it is generated, stop strings already cut out. */
+  readonly onText?: (delta: string) => void;
+  readonly observer?: GenerationObserver;
+  /** Aborting stops the wait or the generation and frees the sequence. */
+  readonly signal?: AbortSignal;
+}
+
+export type FinishReason = 'stop' | 'length';
+
+export interface GenerationResult {
+  readonly text: string;
+  readonly finishReason: FinishReason;
+  readonly promptTokens: number;
+  readonly cachedTokens: number;
+  readonly completionTokens: number;
+  /** True when the signal stopped it early. */
+  readonly aborted: boolean;
+  readonly timings: GenerationTimings;
+}
+
+/** Seconds spent in each step. */
+export interface GenerationTimings {
+  readonly queue: number;
+  readonly tokenize: number;
+  readonly prefill: number;
+  readonly decode: number;
+  /** From the request reaching the engine to the first generated token. */
+  readonly timeToFirstToken: number;
+}
+
+/** Live numbers for gauges. */
+export interface EngineStats {
+  readonly processing: number;
+  readonly deferred: number;
+  /** Share of the context's KV cells in use, 0..1. */
+  readonly kvCacheUsage: number;
+}

@@ -1,0 +1,147 @@
+// Puts a model where `serve` can load it: hf: and http(s) URIs through node-llama-cpp's downloader
+// (parallel ranges, resumable: an interrupted download keeps its partial file), local paths and
+// file:// URIs as they are. Verifies the sha256 when one is given, and writes a manifest so `serve`
+// finds the pulled file without going back to the network.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createModelDownloader } from 'node-llama-cpp';
+import { ChecksumMismatchError, PULL_EXIT, PullError } from './errors.js';
+
+/** Written next to the pulled model: which URI it came from. */
+export const MANIFEST_FILE = '.kubellama-model.json';
+
+export interface PullProgress {
+  readonly downloadedBytes: number;
+  readonly totalBytes: number;
+}
+
+export interface PullOptions {
+  readonly uri: string;
+  /** Where downloads go. */
+  readonly dir: string;
+  /** Expected sha256 (hex); checked after the download, also for local files. */
+  readonly sha256?: string;
+  /** Draw node-llama-cpp's progress bar (a terminal); else use onProgress. */
+  readonly progressBar?: boolean;
+  readonly onProgress?: (progress: PullProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface PulledModel {
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string | undefined;
+  /** False when the file was already there (a local path, or pulled before). */
+  readonly downloaded: boolean;
+}
+
+interface Manifest {
+  readonly uri: string;
+  readonly path: string;
+  readonly bytes: number;
+}
+
+export type UriKind = 'local' | 'remote';
+
+export function uriKind(uri: string): UriKind {
+  if (/^(hf:|huggingface:|https?:\/\/)/i.test(uri)) return 'remote';
+  if (/^file:\/\//i.test(uri) || !/^[a-z][a-z0-9+.-]*:/i.test(uri)) return 'local';
+  throw new PullError(
+    `unsupported model URI '${uri}': use hf:<user>/<repo>[:quant], https://…, file:///path or a path`,
+    PULL_EXIT.usage,
+  );
+}
+
+export async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function verify(path: string, expected: string | undefined): Promise<string | undefined> {
+  if (!expected) return undefined;
+  const want = expected.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(want))
+    throw new PullError(`sha256 must be 64 hex digits, got '${expected}'`, PULL_EXIT.usage);
+  const actual = await fileSha256(path);
+  if (actual !== want) throw new ChecksumMismatchError(path, want, actual);
+  return actual;
+}
+
+async function readManifest(dir: string, uri: string): Promise<Manifest | undefined> {
+  try {
+    const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
+    if (manifest.uri !== uri || !existsSync(manifest.path)) return undefined;
+    return (await stat(manifest.path)).size === manifest.bytes ? manifest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function pullLocal(options: PullOptions): Promise<PulledModel> {
+  const path = /^file:\/\//i.test(options.uri) ? fileURLToPath(options.uri) : resolve(options.uri);
+  let bytes: number;
+  try {
+    bytes = (await stat(path)).size;
+  } catch (error) {
+    throw new PullError(
+      `model file ${path} cannot be read: ${(error as Error).message}`,
+      PULL_EXIT.download,
+      { cause: error },
+    );
+  }
+  return { path, bytes, sha256: await verify(path, options.sha256), downloaded: false };
+}
+
+async function pullRemote(options: PullOptions): Promise<PulledModel> {
+  const dir = resolve(options.dir);
+  const previous = await readManifest(dir, options.uri);
+  if (previous) {
+    return {
+      path: previous.path,
+      bytes: previous.bytes,
+      sha256: await verify(previous.path, options.sha256),
+      downloaded: false,
+    };
+  }
+  await mkdir(dir, { recursive: true });
+  let path: string;
+  try {
+    const downloader = await createModelDownloader({
+      modelUri: options.uri,
+      dirPath: dir,
+      showCliProgress: options.progressBar === true,
+      onProgress: options.onProgress
+        ? ({ downloadedSize, totalSize }) =>
+            options.onProgress?.({ downloadedBytes: downloadedSize, totalBytes: totalSize })
+        : undefined,
+      // Keep the partial file of an interrupted download, so the next attempt resumes it.
+      deleteTempFileOnCancel: false,
+      skipExisting: true,
+    });
+    path = await downloader.download({ signal: options.signal });
+  } catch (error) {
+    throw new PullError(`cannot download ${options.uri}: ${(error as Error).message}`, PULL_EXIT.download, {
+      cause: error,
+    });
+  }
+  const bytes = (await stat(path)).size;
+  let sha256: string | undefined;
+  try {
+    sha256 = await verify(path, options.sha256);
+  } catch (error) {
+    // A corrupt or wrong file must not be taken for a finished pull next time.
+    await rm(path, { force: true });
+    throw error;
+  }
+  const manifest: Manifest = { uri: options.uri, path, bytes };
+  await writeFile(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  return { path, bytes, sha256, downloaded: true };
+}
+
+export async function pullModel(options: PullOptions): Promise<PulledModel> {
+  return uriKind(options.uri) === 'local' ? pullLocal(options) : pullRemote(options);
+}

@@ -1,0 +1,187 @@
+// Runs one generation for an HTTP request, streamed (SSE) or not: traces it, ties it to the client
+// connection and the request timeout, and maps engine failures to API errors. HTTP errors (queue
+// full, prompt too long) are answered before the first byte of a stream.
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import type { Attributes } from '@opentelemetry/api';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AbortedError } from '../engine/errors/aborted-error.js';
+import { ContextLengthExceededError } from '../engine/errors/context-length-exceeded-error.js';
+import { DisposedError } from '../engine/errors/disposed-error.js';
+import { QueueFullError } from '../engine/errors/queue-full-error.js';
+import type {
+  GenerationInput,
+  GenerationObserver,
+  GenerationResult,
+  SamplingOptions,
+} from '../engine/types.js';
+import { RequestTracer } from '../telemetry/request-tracer.js';
+import type { AppContext } from './app-context.js';
+import { ApiError } from './errors.js';
+import type { ResponseFormat } from './response-format.js';
+import { usageOf } from './response-format.js';
+
+/** Seconds a 429 asks the client to wait: about one short generation. */
+const RETRY_AFTER_SECONDS = 1;
+
+export interface GenerationCall {
+  readonly operation: string;
+  readonly format: ResponseFormat;
+  readonly input: GenerationInput;
+  readonly sampling: SamplingOptions;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  /** `messages` or `prompt`: the parameter a too-long prompt is blamed on. */
+  readonly promptParam: string;
+  /** gen_ai.input.messages, recorded only when content capture is on. */
+  readonly inputContent: Attributes;
+}
+
+function toApiError(error: unknown, call: GenerationCall, timedOut: boolean): unknown {
+  if (error instanceof QueueFullError) {
+    return new ApiError('rate_limit_exceeded', error.message, null, {
+      'retry-after': String(RETRY_AFTER_SECONDS),
+    });
+  }
+  if (error instanceof ContextLengthExceededError) {
+    const param =
+      call.sampling.maxTokens !== undefined && error.promptTokens < error.contextSize
+        ? 'max_tokens'
+        : call.promptParam;
+    return new ApiError('context_length_exceeded', error.message, param);
+  }
+  if (error instanceof DisposedError)
+    return new ApiError('shutting_down', 'The server is shutting down; retry elsewhere.');
+  if (error instanceof AbortedError) {
+    return timedOut
+      ? new ApiError('request_timeout', 'The request timed out while waiting for a free sequence.')
+      : new ApiError('client_closed_request', 'The client closed the connection.');
+  }
+  return error;
+}
+
+const sse = (data: object | string) => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+
+export async function handleGeneration(
+  app: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  call: GenerationCall,
+): Promise<unknown> {
+  const engine = app.requireEngine();
+  const model = app.config.modelAlias;
+  const id = `${call.format.idPrefix}${randomUUID().replaceAll('-', '')}`;
+  const created = Math.floor(Date.now() / 1000);
+  const tracer = new RequestTracer({
+    tracer: app.telemetry.tracer,
+    metrics: app.metrics,
+    parent: request.otel.context,
+    operation: call.operation,
+    model,
+    sampling: call.sampling,
+    detail: app.config.traceDetail,
+    eventCountLimit: app.telemetry.eventCountLimit,
+    captureContent: app.config.captureContent,
+    inputContent: call.inputContent,
+  });
+
+  // Stop generating as soon as the client goes away or the request runs out of time.
+  const disconnected = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) disconnected.abort();
+  });
+  const timeout = AbortSignal.timeout(app.config.requestTimeoutSeconds * 1000);
+  const signal = AbortSignal.any([disconnected.signal, timeout]);
+  const fail = (error: unknown) => {
+    const aborted = error instanceof AbortedError && !timeout.aborted;
+    tracer.failed(error, { aborted });
+    return toApiError(error, call, timeout.aborted);
+  };
+
+  if (!call.stream) {
+    let result: GenerationResult;
+    try {
+      result = await engine.generate({
+        input: call.input,
+        sampling: call.sampling,
+        observer: tracer,
+        signal,
+      });
+    } catch (error) {
+      throw fail(error);
+    }
+    tracer.succeeded(result, id, result.text);
+    if (timeout.aborted)
+      throw new ApiError(
+        'request_timeout',
+        `The request ran past ${app.config.requestTimeoutSeconds}s and was stopped.`,
+      );
+    return call.format.full(id, created, model, result);
+  }
+
+  const stream = new PassThrough();
+  const write = (data: object | string) => {
+    if (!stream.destroyed && !stream.writableEnded) stream.write(sse(data));
+  };
+  let markStarted = () => {};
+  const started = new Promise<void>((resolve) => {
+    markStarted = resolve;
+  });
+  const observer: GenerationObserver = {
+    phaseStarted(phase) {
+      tracer.phaseStarted(phase);
+      if (phase !== 'prefill') return;
+      // From here on nothing can fail with an HTTP error: open the stream.
+      const first = call.format.start(id, created, model);
+      if (first) write(first);
+      markStarted();
+    },
+    phaseEnded: (phase, info) => tracer.phaseEnded(phase, info),
+    tokenGenerated: (timing) => tracer.tokenGenerated(timing),
+  };
+  const generation = engine.generate({
+    input: call.input,
+    sampling: call.sampling,
+    observer,
+    signal,
+    onText: (delta) => write(call.format.text(id, created, model, delta)),
+  });
+  try {
+    await Promise.race([started, generation]);
+  } catch (error) {
+    throw fail(error);
+  }
+  generation.then(
+    (result) => {
+      tracer.succeeded(result, id, result.text);
+      if (timeout.aborted) {
+        write(
+          new ApiError(
+            'request_timeout',
+            `The request ran past ${app.config.requestTimeoutSeconds}s and was stopped.`,
+          ).toJSON(),
+        );
+      } else {
+        write(call.format.finish(id, created, model, result.finishReason));
+        if (call.includeUsage) write(call.format.usage(id, created, model, usageOf(result)));
+      }
+      write('[DONE]');
+      stream.end();
+    },
+    (error) => {
+      const apiError = fail(error);
+      write(
+        apiError instanceof ApiError
+          ? apiError.toJSON()
+          : new ApiError('server_error', 'Generation failed.').toJSON(),
+      );
+      app.log('error', 'generation failed mid-stream', { error: String(error) });
+      stream.end();
+    },
+  );
+  return reply
+    .header('content-type', 'text/event-stream; charset=utf-8')
+    .header('cache-control', 'no-cache')
+    .header('x-accel-buffering', 'no')
+    .send(stream);
+}

@@ -1,0 +1,213 @@
+// The OpenTelemetry SDK of the runtime, configured only by the standard OTEL_* variables (read from
+// the env object passed in, so tests can run several servers in one process). Providers are not
+// registered globally: the tracer and meter are handed to the parts that use them.
+import { type Meter, metrics, type TextMapPropagator, type Tracer, trace } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  NodeTracerProvider,
+  ParentBasedSampler,
+  type Sampler,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
+export const DEFAULT_SERVICE_NAME = 'kubellama-runtime';
+const INSTRUMENTATION_SCOPE = 'kubellama-runtime';
+/** The SDK's own default for OTEL_SPAN_EVENT_COUNT_LIMIT. */
+const DEFAULT_EVENT_COUNT_LIMIT = 128;
+/** Bounds shutdown, so a dead collector cannot hold a terminating pod past its grace period. */
+const SHUTDOWN_TIMEOUT_MS = 5_000;
+
+export interface Telemetry {
+  readonly enabled: boolean;
+  readonly tracer: Tracer;
+  readonly meter: Meter;
+  readonly propagator: TextMapPropagator;
+  /** The span event limit in force, so per-token records can be batched under it. */
+  readonly eventCountLimit: number;
+  /** Serves /metrics (Prometheus text); undefined when telemetry is off. */
+  readonly prometheus: PrometheusExporter | undefined;
+  forceFlush(): Promise<void>;
+  /** Flushes and stops exporting, within a bounded time. Safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const isTrue = (value: string | undefined) => value?.trim().toLowerCase() === 'true';
+
+function list(value: string | undefined, fallback: string[]): string[] {
+  const items = (value ?? '')
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter(Boolean);
+  return items.length > 0 ? items : fallback;
+}
+
+function positiveNumber(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number ≥ 0, got '${raw}'`);
+  return value;
+}
+
+/** OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, as the specification defines them. */
+export function samplerFromEnv(env: Env): Sampler {
+  const name = (env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on').trim().toLowerCase();
+  const ratio = () => {
+    const arg = env.OTEL_TRACES_SAMPLER_ARG;
+    const value = arg === undefined || arg.trim() === '' ? 1 : Number(arg);
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+      throw new Error(`OTEL_TRACES_SAMPLER_ARG must be a number in [0, 1], got '${arg}'`);
+    }
+    return value;
+  };
+  switch (name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratio());
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio()) });
+    default:
+      throw new Error(`OTEL_TRACES_SAMPLER '${name}' is not supported`);
+  }
+}
+
+/** OTEL_RESOURCE_ATTRIBUTES (`k=v,k2=v2`, values percent-encoded) plus the service name and version. */
+export function resourceAttributesFromEnv(env: Env, serviceVersion: string): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    attributes[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  attributes[ATTR_SERVICE_NAME] =
+    env.OTEL_SERVICE_NAME || attributes[ATTR_SERVICE_NAME] || DEFAULT_SERVICE_NAME;
+  attributes[ATTR_SERVICE_VERSION] ??= serviceVersion;
+  return attributes;
+}
+
+function otlpEndpoint(env: Env, signal: 'TRACES' | 'METRICS'): string | undefined {
+  return env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`] || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+}
+
+function checkProtocol(env: Env, signal: 'TRACES' | 'METRICS'): void {
+  const protocol = env[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`] || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'grpc';
+  if (protocol !== 'grpc')
+    throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL '${protocol}' is not supported (only grpc)`);
+}
+
+/** Telemetry that records nothing (OTEL_SDK_DISABLED=true). */
+function disabledTelemetry(): Telemetry {
+  return {
+    enabled: false,
+    tracer: trace.getTracerProvider().getTracer(INSTRUMENTATION_SCOPE),
+    meter: metrics.getMeterProvider().getMeter(INSTRUMENTATION_SCOPE),
+    propagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator()] }),
+    eventCountLimit: DEFAULT_EVENT_COUNT_LIMIT,
+    prometheus: undefined,
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  };
+}
+
+async function bounded(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => {}),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+export function createTelemetry(env: Env = process.env, serviceVersion = '0.0.0'): Telemetry {
+  if (isTrue(env.OTEL_SDK_DISABLED)) return disabledTelemetry();
+  const resource = resourceFromAttributes(resourceAttributesFromEnv(env, serviceVersion));
+  const eventCountLimit = positiveNumber(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT', DEFAULT_EVENT_COUNT_LIMIT);
+
+  const spanProcessors = [];
+  const traceExporters = list(env.OTEL_TRACES_EXPORTER, ['otlp']);
+  if (traceExporters.includes('otlp')) {
+    checkProtocol(env, 'TRACES');
+    // The batch processor's queue is bounded and drops when full; exports never block a request.
+    spanProcessors.push(
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpEndpoint(env, 'TRACES') }), {
+        scheduledDelayMillis: positiveNumber(env, 'OTEL_BSP_SCHEDULE_DELAY', 5_000),
+        exportTimeoutMillis: positiveNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000),
+        maxQueueSize: positiveNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2_048),
+        maxExportBatchSize: positiveNumber(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512),
+      }),
+    );
+  }
+  const tracerProvider = new NodeTracerProvider({
+    resource,
+    sampler: samplerFromEnv(env),
+    spanLimits: { eventCountLimit },
+    spanProcessors,
+  });
+
+  const readers: IMetricReader[] = [];
+  const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+  readers.push(prometheus);
+  if (list(env.OTEL_METRICS_EXPORTER, ['otlp']).includes('otlp')) {
+    checkProtocol(env, 'METRICS');
+    const interval = positiveNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', 60_000);
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({ url: otlpEndpoint(env, 'METRICS') }),
+        exportIntervalMillis: interval,
+        // The reader refuses a timeout longer than its interval.
+        exportTimeoutMillis: Math.min(interval, positiveNumber(env, 'OTEL_METRIC_EXPORT_TIMEOUT', 30_000)),
+      }),
+    );
+  }
+  const meterProvider = new MeterProvider({ resource, readers });
+
+  const propagators = list(env.OTEL_PROPAGATORS, ['tracecontext', 'baggage']).flatMap((name) => {
+    if (name === 'tracecontext') return [new W3CTraceContextPropagator()];
+    if (name === 'baggage') return [new W3CBaggagePropagator()];
+    if (name === 'none') return [];
+    throw new Error(`OTEL_PROPAGATORS '${name}' is not supported (tracecontext, baggage, none)`);
+  });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    enabled: true,
+    tracer: tracerProvider.getTracer(INSTRUMENTATION_SCOPE, serviceVersion),
+    meter: meterProvider.getMeter(INSTRUMENTATION_SCOPE, serviceVersion),
+    propagator: new CompositePropagator({ propagators }),
+    eventCountLimit,
+    prometheus,
+    async forceFlush() {
+      await bounded(
+        Promise.all([tracerProvider.forceFlush(), meterProvider.forceFlush()]),
+        SHUTDOWN_TIMEOUT_MS,
+      );
+    },
+    shutdown() {
+      stopped ??= bounded(
+        Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]),
+        SHUTDOWN_TIMEOUT_MS,
+      );
+      return stopped;
+    },
+  };
+}
