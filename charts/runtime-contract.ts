@@ -26,6 +26,11 @@ export const RUNTIME_COMMANDS = { serve: 'serve', pull: 'pull', complete: 'compl
 export const RUNTIME_ENV = {
   /** Model path or URI (hf:…, https://….gguf, file path). */
   model: 'KUBELLAMA_MODEL',
+  /**
+   * The folder `pull --dir` downloaded a URI's model into, where `serve` finds it again
+   * (set by the operator to MODEL_DIR when KUBELLAMA_MODEL is a URI).
+   */
+  modelDir: 'KUBELLAMA_MODEL_DIR',
   /** Name clients use in `model`; default: the file name without .gguf. */
   modelAlias: 'KUBELLAMA_MODEL_ALIAS',
   host: 'KUBELLAMA_HOST',

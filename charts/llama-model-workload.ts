@@ -1,0 +1,270 @@
+// The objects that serve one LlamaModel: a Deployment (init container `kubellama-runtime pull`,
+// runtime container `kubellama-runtime serve`), a ClusterIP Service with port `http`, and the
+// model cache PVC when spec.model.cache is set. The operator renders it at run time for every
+// model; `npm run synth` can render it for samples. Pure: same props, same objects.
+import type {
+  V1Container,
+  V1Deployment,
+  V1OwnerReference,
+  V1PersistentVolumeClaim,
+  V1PodSpec,
+  V1Service,
+  V1Toleration,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { LlamaModelSpec } from '../operator/api/llama-model.js';
+import { KUBELLAMA_VERSION } from './images.js';
+import { selectorLabels, standardLabels } from './labels.js';
+import {
+  MODEL_SOURCE_DIR,
+  mergeEnv,
+  modelLocation,
+  pvcSourceClaim,
+  RUNTIME_CONTAINER,
+  runtimeEnv,
+  type TelemetryDefaults,
+  telemetryEnv,
+} from './llama-model-env.js';
+import {
+  MODEL_DIR,
+  RUNTIME_COMMANDS,
+  RUNTIME_PATHS,
+  RUNTIME_PORT,
+  RUNTIME_PORT_NAME,
+} from './runtime-contract.js';
+
+/** app.kubernetes.io/name of every object of a model. */
+export const LLAMA_MODEL_APP = 'llama-model';
+export const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
+/** The runtime image's non-root user (distroless "nonroot"). */
+export const RUNTIME_UID = 65532;
+/** Seconds the preStop hook waits so endpoints drop the pod before the server drains and exits. */
+export const PRESTOP_SLEEP_SECONDS = 5;
+
+export interface LlamaModelWorkloadProps {
+  /** The LlamaModel's name: the Deployment's and Service's name and the instance label. */
+  readonly name: string;
+  readonly namespace: string;
+  /** The LlamaModel's spec, defaults filled (as the API server stores it). */
+  readonly spec: LlamaModelSpec;
+  /** Runtime image when spec.runtime.image is empty. */
+  readonly defaultImage: string;
+  readonly telemetry: TelemetryDefaults;
+  /** Set by the operator: the LlamaModel as controller owner. @default none */
+  readonly ownerReferences?: V1OwnerReference[];
+}
+
+export function cacheClaimName(model: string): string {
+  return `${model}-model-cache`;
+}
+
+export class LlamaModelWorkload extends Construct {
+  readonly deployment: ApiObject;
+  readonly service: ApiObject;
+  readonly cache: ApiObject | undefined;
+
+  constructor(scope: Construct, id: string, props: LlamaModelWorkloadProps) {
+    super(scope, id);
+    const { name, namespace, spec } = props;
+    const labels = standardLabels({
+      name: LLAMA_MODEL_APP,
+      instance: name,
+      component: 'server',
+      version: KUBELLAMA_VERSION,
+    });
+    const metadata = (objectName: string) => ({
+      name: objectName,
+      namespace,
+      labels,
+      ...(props.ownerReferences ? { ownerReferences: props.ownerReferences } : {}),
+    });
+
+    const deployment: V1Deployment = {
+      metadata: metadata(name),
+      spec: {
+        replicas: spec.replicas,
+        revisionHistoryLimit: 3,
+        progressDeadlineSeconds: 600,
+        selector: { matchLabels: selectorLabels({ name: LLAMA_MODEL_APP, instance: name }) },
+        template: { metadata: { labels }, spec: podSpec(props) },
+      },
+    };
+    this.deployment = new ApiObject(this, 'deployment', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      ...deployment,
+    });
+
+    const service: V1Service = {
+      metadata: metadata(name),
+      spec: {
+        type: 'ClusterIP',
+        selector: selectorLabels({ name: LLAMA_MODEL_APP, instance: name }),
+        ports: [
+          {
+            name: RUNTIME_PORT_NAME,
+            port: RUNTIME_PORT,
+            targetPort: RUNTIME_PORT_NAME as never,
+            protocol: 'TCP',
+            appProtocol: 'http',
+          },
+        ],
+      },
+    };
+    this.service = new ApiObject(this, 'service', { apiVersion: 'v1', kind: 'Service', ...service });
+
+    const cache = spec.model.cache;
+    if (cache) {
+      const claim: V1PersistentVolumeClaim = {
+        metadata: metadata(cacheClaimName(name)),
+        spec: {
+          accessModes: [cache.accessMode ?? 'ReadWriteOnce'],
+          resources: { requests: { storage: String(cache.size) } },
+          ...(cache.storageClassName ? { storageClassName: cache.storageClassName } : {}),
+        },
+      };
+      this.cache = new ApiObject(this, 'cache', {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        ...claim,
+      });
+    }
+  }
+}
+
+function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
+  const { name, spec } = props;
+  const image = spec.runtime.image || props.defaultImage;
+  const location = modelLocation(spec.model.source);
+  const sourceClaim = pvcSourceClaim(spec.model.source);
+  const gpu = spec.gpu.count > 0;
+  const env = mergeEnv(
+    [...runtimeEnv(name, spec), ...telemetryEnv(name, spec, props.telemetry, imageTag(image))],
+    spec.runtime.env,
+  );
+
+  const volumes: V1Volume[] = [
+    spec.model.cache
+      ? { name: 'model-cache', persistentVolumeClaim: { claimName: cacheClaimName(name) } }
+      : { name: 'model-cache', emptyDir: {} },
+    { name: 'tmp', emptyDir: {} },
+    ...(sourceClaim
+      ? [{ name: 'model-source', persistentVolumeClaim: { claimName: sourceClaim, readOnly: true } }]
+      : []),
+  ];
+  const mounts: V1VolumeMount[] = [
+    { name: 'model-cache', mountPath: MODEL_DIR },
+    { name: 'tmp', mountPath: '/tmp' },
+    ...(sourceClaim ? [{ name: 'model-source', mountPath: MODEL_SOURCE_DIR, readOnly: true }] : []),
+  ];
+  const securityContext = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+  const limits: Record<string, string> = {
+    ...stringValues(spec.resources?.limits),
+    ...(gpu ? { [spec.gpu.resourceName]: String(spec.gpu.count) } : {}),
+  };
+  const requests = stringValues(spec.resources?.requests);
+
+  const runtime: V1Container = {
+    name: RUNTIME_CONTAINER,
+    image,
+    command: ['kubellama-runtime'],
+    args: [RUNTIME_COMMANDS.serve, ...spec.runtime.args],
+    ports: [{ name: RUNTIME_PORT_NAME, containerPort: RUNTIME_PORT, protocol: 'TCP' }],
+    env,
+    resources: {
+      ...(Object.keys(limits).length ? { limits } : {}),
+      ...(Object.keys(requests).length ? { requests } : {}),
+    },
+    volumeMounts: mounts,
+    // Loading a large model can take minutes: liveness waits for the startup probe.
+    startupProbe: probe(RUNTIME_PATHS.health, { periodSeconds: 5, failureThreshold: 60 }),
+    readinessProbe: probe(RUNTIME_PATHS.ready, { periodSeconds: 5, failureThreshold: 3 }),
+    livenessProbe: probe(RUNTIME_PATHS.health, { periodSeconds: 10, failureThreshold: 3 }),
+    // Endpoints drop the pod while it sleeps; then SIGTERM lets the server finish in-flight requests.
+    lifecycle: { preStop: { sleep: { seconds: PRESTOP_SLEEP_SECONDS } } },
+    // The last log lines become the termination message the operator puts in status.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    securityContext,
+  };
+  const pull: V1Container | undefined = location.pull
+    ? {
+        name: 'pull',
+        image,
+        command: ['kubellama-runtime'],
+        args: [RUNTIME_COMMANDS.pull, spec.model.source, '--dir', MODEL_DIR],
+        env: mergeEnv(
+          env.filter(
+            (e) =>
+              e.name.startsWith('OTEL_') || e.name.startsWith('K8S_') || e.name.startsWith('KUBELLAMA_MODEL'),
+          ),
+          [],
+        ),
+        volumeMounts: mounts,
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+        securityContext,
+      }
+    : undefined;
+
+  const tolerations: V1Toleration[] = [
+    ...(gpu ? [{ key: spec.gpu.resourceName, operator: 'Exists', effect: 'NoSchedule' }] : []),
+    ...(spec.scheduling?.tolerations ?? []),
+  ];
+  const nodeSelector = {
+    ...spec.scheduling?.nodeSelector,
+    ...(gpu && spec.gpu.product ? { [GPU_PRODUCT_LABEL]: spec.gpu.product } : {}),
+  } as Record<string, string>;
+  const scheduling = spec.scheduling ?? {};
+
+  return {
+    ...(pull ? { initContainers: [pull] } : {}),
+    containers: [runtime],
+    volumes,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    terminationGracePeriodSeconds: 60,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: RUNTIME_UID,
+      runAsGroup: RUNTIME_UID,
+      fsGroup: RUNTIME_UID,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),
+    ...(tolerations.length ? { tolerations } : {}),
+    ...(scheduling.affinity ? { affinity: scheduling.affinity as V1PodSpec['affinity'] } : {}),
+    ...(scheduling.priorityClassName ? { priorityClassName: scheduling.priorityClassName } : {}),
+    ...(scheduling.runtimeClassName ? { runtimeClassName: scheduling.runtimeClassName } : {}),
+  };
+}
+
+function probe(path: string, timing: { periodSeconds: number; failureThreshold: number }) {
+  return { httpGet: { path, port: RUNTIME_PORT_NAME as never }, timeoutSeconds: 2, ...timing };
+}
+
+function stringValues(map: Record<string, number | string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+function imageTag(image: string): string {
+  const at = image.indexOf('@');
+  const path = at < 0 ? image : image.slice(0, at);
+  const colon = path.lastIndexOf(':');
+  return colon > path.lastIndexOf('/') ? path.slice(colon + 1) : 'latest';
+}
+
+/** Renders one model's objects in-process (cdk8s chart.toJson()). */
+export function renderLlamaModelWorkload(props: LlamaModelWorkloadProps): Record<string, unknown>[] {
+  const app = new App();
+  const chart = new Chart(app, props.name, { namespace: props.namespace, disableResourceNameHashes: true });
+  new LlamaModelWorkload(chart, 'workload', props);
+  return chart.toJson() as Record<string, unknown>[];
+}

@@ -1,0 +1,378 @@
+// The LlamaModel API (inference.kubellama.dev/v1alpha1): the TypeBox schema is the one source of
+// the TypeScript types below and of the CRD in crds/ (`npm run crds`). Every field carries the
+// description `kubectl explain` prints; defaults, ranges, enums and CEL rules sit on the field.
+
+import type { V1EnvVar, V1Toleration } from '@kubernetes/client-node';
+import { type Static, Type } from '@sinclair/typebox';
+import { cel, IntOrString, OpaqueObject, Quantity, StringEnum, StringMap } from './schema-helpers.js';
+
+export const GROUP = 'inference.kubellama.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'LlamaModel';
+export const PLURAL = 'llamamodels';
+export const SINGULAR = 'llamamodel';
+export const SHORT_NAMES = ['lm'] as const;
+export const CATEGORIES = ['kubellama'] as const;
+
+export const PHASES = ['Pending', 'Downloading', 'Loading', 'Ready', 'Failed'] as const;
+export type Phase = (typeof PHASES)[number];
+export const TRACE_DETAILS = ['request', 'token'] as const;
+export const CACHE_ACCESS_MODES = ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany'] as const;
+
+// The four source schemes; `pvc://claim/path.gguf` needs both the claim and the path.
+const SOURCE_PATTERN =
+  '^(hf:[^/\\s]+/[^:\\s]+(:\\S+)?|https://[^/\\s]+/\\S+|pvc://[^/\\s]+/\\S+|file:///\\S+)$';
+
+const Source = Type.String({
+  description:
+    'Where the GGUF file comes from: hf:OWNER/REPO[:QUANT or FILE], https://HOST/PATH.gguf, ' +
+    'pvc://CLAIM/PATH.gguf (a PersistentVolumeClaim in the same namespace) or file:///ABSOLUTE/PATH.gguf (already in the image or on the node).',
+  minLength: 1,
+  maxLength: 2048,
+  pattern: SOURCE_PATTERN,
+  ...cel(
+    {
+      rule: "!self.startsWith('pvc://') || self.matches('^pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?/[^/].*[.]gguf$')",
+      message:
+        'a pvc:// source must be pvc://CLAIM/PATH.gguf with a valid claim name and a path to a .gguf file',
+    },
+    {
+      rule: "!self.startsWith('file://') || self.endsWith('.gguf')",
+      message: 'a file:// source must name a .gguf file',
+    },
+  ),
+});
+
+const ModelCache = Type.Object(
+  {
+    size: Quantity(
+      'Capacity of the PersistentVolumeClaim the init container downloads the model into, e.g. 2Gi.',
+    ),
+    storageClassName: Type.Optional(
+      Type.String({
+        description: 'StorageClass of the cache claim; empty uses the cluster default.',
+        maxLength: 253,
+      }),
+    ),
+    accessMode: Type.Optional(
+      StringEnum(CACHE_ACCESS_MODES, {
+        description:
+          'Access mode of the cache claim; ReadWriteMany lets replicas on several nodes share one download.',
+        default: 'ReadWriteOnce',
+      }),
+    ),
+  },
+  {
+    description:
+      'A PersistentVolumeClaim (named MODEL-model-cache) that keeps downloads across restarts. Omitted: an emptyDir, downloaded again by every pod.',
+  },
+);
+
+const Model = Type.Object(
+  {
+    source: Source,
+    sha256: Type.Optional(
+      Type.String({
+        description:
+          'Expected SHA-256 of the GGUF file (64 hexadecimal characters); the download is refused when it differs. Empty: not checked.',
+        maxLength: 64,
+        ...cel({
+          rule: "self == '' || self.matches('^[0-9a-fA-F]{64}$')",
+          message: 'sha256 must be empty or exactly 64 hexadecimal characters',
+        }),
+      }),
+    ),
+    cache: Type.Optional(ModelCache),
+  },
+  { description: 'The GGUF model to serve.' },
+);
+
+const Gpu = Type.Object(
+  {
+    count: Type.Integer({
+      description:
+        'GPUs per replica, requested as a limit of resourceName. 0 runs llama.cpp on the CPU only.',
+      minimum: 0,
+      maximum: 16,
+      default: 1,
+    }),
+    resourceName: Type.String({
+      description: 'Extended resource the device plugin advertises, e.g. nvidia.com/gpu, amd.com/gpu.',
+      default: 'nvidia.com/gpu',
+      minLength: 3,
+      maxLength: 253,
+      pattern:
+        '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)/[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$',
+    }),
+    product: Type.Optional(
+      Type.String({
+        description:
+          'GPU model to schedule on (node label nvidia.com/gpu.product, e.g. NVIDIA-H100-80GB-HBM3). Empty: any.',
+        maxLength: 63,
+      }),
+    ),
+  },
+  {
+    description: 'GPU scheduling for each replica.',
+    default: {},
+    ...cel({
+      rule: "!has(self.product) || self.product == '' || self.count > 0",
+      message: 'a GPU product needs a GPU count above 0',
+      fieldPath: '.product',
+    }),
+  },
+);
+
+const Resources = Type.Object(
+  {
+    requests: Type.Optional(
+      Type.Record(Type.String(), Quantity('A quantity.'), {
+        description: 'Minimum cpu/memory each replica is scheduled with.',
+      }),
+    ),
+    limits: Type.Optional(
+      Type.Record(Type.String(), Quantity('A quantity.'), {
+        description:
+          'Maximum cpu/memory of each replica; the CPU limit sets llama.cpp threads when threads is auto.',
+      }),
+    ),
+  },
+  {
+    description: 'CPU and memory requests and limits of the runtime container (GPUs come from spec.gpu).',
+    ...cel({
+      rule: "!has(self.limits) || !self.limits.exists(k, k.contains('gpu'))",
+      message: 'request GPUs with spec.gpu, not spec.resources.limits',
+      fieldPath: '.limits',
+    }),
+  },
+);
+
+const EnvVar = Type.Object(
+  {
+    name: Type.String({
+      description: 'Variable name.',
+      minLength: 1,
+      maxLength: 256,
+      pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$',
+    }),
+    value: Type.Optional(Type.String({ description: 'Literal value; $(VAR) references are expanded.' })),
+    valueFrom: Type.Optional(
+      OpaqueObject('Source of the value (secretKeyRef, configMapKeyRef, fieldRef, resourceFieldRef).'),
+    ),
+  },
+  { description: 'An environment variable (as in a Pod).' },
+);
+
+const Runtime = Type.Object(
+  {
+    image: Type.Optional(
+      Type.String({
+        description: "The kubellama-runtime image. Empty: the operator's default.",
+        maxLength: 512,
+      }),
+    ),
+    contextSize: Type.Integer({
+      description: 'Context size in tokens, shared by the parallel sequences.',
+      minimum: 128,
+      maximum: 1048576,
+      default: 4096,
+    }),
+    parallel: Type.Integer({
+      description: 'Requests served at once (llama.cpp sequences); more wait in a bounded queue.',
+      minimum: 1,
+      maximum: 256,
+      default: 4,
+    }),
+    gpuLayers: IntOrString({
+      description:
+        'Layers offloaded to the GPU: a number, auto or max. Ignored (0) when spec.gpu.count is 0.',
+      default: 'auto',
+      pattern: '^(auto|max|[0-9]+)$',
+      ...cel({
+        rule: 'type(self) == string || self >= 0',
+        message: 'gpuLayers must be auto, max or a number of layers (0 or more)',
+      }),
+    }),
+    threads: IntOrString({
+      description: "CPU threads: a number, or auto (the container's CPU limit).",
+      default: 'auto',
+      pattern: '^(auto|[1-9][0-9]*)$',
+      ...cel({ rule: 'type(self) == string || self >= 1', message: 'threads must be auto or at least 1' }),
+    }),
+    args: Type.Array(Type.String({ description: 'One argument.', maxLength: 1024 }), {
+      description: 'Extra arguments for kubellama-runtime serve.',
+      maxItems: 64,
+      default: [],
+    }),
+    env: Type.Array(EnvVar, {
+      description:
+        'Extra environment of the runtime container; a variable set here wins over the injected OTEL_* one.',
+      maxItems: 128,
+      default: [],
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+    }),
+  },
+  {
+    description: 'How kubellama-runtime serves the model.',
+    default: {},
+  },
+);
+
+const Telemetry = Type.Object(
+  {
+    endpoint: Type.Optional(
+      Type.String({
+        description:
+          "OTLP/gRPC endpoint (http://HOST:PORT). Empty: the operator's default (the kubellama collector).",
+        maxLength: 512,
+        pattern: '^(https?://[^\\s/]+(/\\S*)?)?$',
+      }),
+    ),
+    samplingRatio: Type.Optional(
+      Type.Number({
+        description:
+          "Fraction of new traces sampled (parentbased_traceidratio), 0 to 1. Unset: the operator's default.",
+        minimum: 0,
+        maximum: 1,
+      }),
+    ),
+    detail: StringEnum(TRACE_DETAILS, {
+      description: 'request: one span tree per request; token: also per-token timing events on llama.decode.',
+      default: 'request',
+    }),
+    captureContent: Type.Boolean({
+      description: 'Record prompts and completions in telemetry. They never leave the pod unless true.',
+      default: false,
+    }),
+  },
+  { description: 'OpenTelemetry settings injected as OTEL_* variables.', default: {} },
+);
+
+const Scheduling = Type.Object(
+  {
+    nodeSelector: Type.Optional(
+      StringMap('Node labels a pod must match, merged with the GPU product selector.'),
+    ),
+    tolerations: Type.Optional(
+      Type.Array(OpaqueObject<V1Toleration>('A toleration (as in a Pod).'), {
+        description: 'Tolerations, added to the toleration for the GPU taint.',
+        maxItems: 32,
+      }),
+    ),
+    affinity: Type.Optional(OpaqueObject('Pod affinity and anti-affinity (as in a Pod).')),
+    priorityClassName: Type.Optional(
+      Type.String({ description: 'PriorityClass of the pods.', maxLength: 253 }),
+    ),
+    runtimeClassName: Type.Optional(
+      Type.String({
+        description: 'RuntimeClass of the pods, e.g. nvidia for the NVIDIA container runtime.',
+        maxLength: 253,
+      }),
+    ),
+  },
+  { description: 'Where the pods may run.' },
+);
+
+export const LlamaModelSpecSchema = Type.Object(
+  {
+    model: Model,
+    replicas: Type.Integer({
+      description: 'Number of serving pods (the scale subresource: kubectl scale, HPA and KEDA set it).',
+      minimum: 0,
+      maximum: 1000,
+      default: 1,
+    }),
+    gpu: Gpu,
+    resources: Type.Optional(Resources),
+    runtime: Runtime,
+    telemetry: Telemetry,
+    scheduling: Type.Optional(Scheduling),
+  },
+  { description: 'The model to serve and how.' },
+);
+
+export const ConditionSchema = Type.Object(
+  {
+    type: Type.String({ description: 'Ready, Progressing or Degraded.', maxLength: 316 }),
+    status: StringEnum(['True', 'False', 'Unknown'] as const, { description: 'True, False or Unknown.' }),
+    reason: Type.String({ description: 'A CamelCase reason for the last transition.', maxLength: 1024 }),
+    message: Type.String({ description: 'Human-readable details.', maxLength: 32768 }),
+    lastTransitionTime: Type.String({ description: 'When status last changed.', format: 'date-time' }),
+    observedGeneration: Type.Optional(
+      Type.Integer({ description: 'The .metadata.generation the condition was set for.', minimum: 0 }),
+    ),
+  },
+  { description: 'One aspect of the current state.' },
+);
+
+export const LlamaModelStatusSchema = Type.Object(
+  {
+    observedGeneration: Type.Optional(
+      Type.Integer({ description: 'The .metadata.generation this status describes.' }),
+    ),
+    phase: Type.Optional(
+      StringEnum(PHASES, { description: 'Pending, Downloading, Loading, Ready or Failed.' }),
+    ),
+    replicas: Type.Optional(
+      Type.Integer({ description: 'Pods that exist (the scale subresource reads it).' }),
+    ),
+    readyReplicas: Type.Optional(Type.Integer({ description: 'Pods whose model is loaded and serving.' })),
+    selector: Type.Optional(
+      Type.String({ description: 'Label selector of the pods (for the scale subresource).' }),
+    ),
+    endpoint: Type.Optional(Type.String({ description: 'OpenAI-compatible base URL inside the cluster.' })),
+    conditions: Type.Optional(
+      Type.Array(ConditionSchema, {
+        description: 'Ready, Progressing and Degraded.',
+        maxItems: 8,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['type'],
+      }),
+    ),
+  },
+  { description: 'What the operator observed.' },
+);
+
+export const LlamaModelSchema = Type.Object(
+  {
+    apiVersion: Type.Optional(Type.String({ description: 'inference.kubellama.dev/v1alpha1' })),
+    kind: Type.Optional(Type.String({ description: 'LlamaModel' })),
+    metadata: Type.Optional(Type.Object({}, { description: 'Standard object metadata.' })),
+    spec: LlamaModelSpecSchema,
+    status: Type.Optional(LlamaModelStatusSchema),
+  },
+  {
+    description: 'A GGUF model served by llama.cpp, with OpenTelemetry wired in.',
+    ...cel({
+      // The Service takes the model's name, so it must be a DNS-1035 label.
+      rule: "self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 52",
+      message:
+        'metadata.name must start with a letter, use only a-z, 0-9 and "-", and have at most 52 characters',
+    }),
+  },
+);
+
+export type Condition = Static<typeof ConditionSchema>;
+export type LlamaModelStatus = Static<typeof LlamaModelStatusSchema>;
+export type LlamaModelSpec = Omit<Static<typeof LlamaModelSpecSchema>, 'runtime'> & {
+  runtime: Omit<Static<typeof LlamaModelSpecSchema>['runtime'], 'env'> & { env: V1EnvVar[] };
+};
+
+export interface LlamaModel {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: string;
+  };
+  spec: LlamaModelSpec;
+  status?: LlamaModelStatus;
+}

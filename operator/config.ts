@@ -1,0 +1,172 @@
+// The operator's configuration: flags, each with an environment variable (the flag wins), read
+// once at start-up and checked here, so the rest of the operator assumes valid values.
+
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_OTLP_ENDPOINT, IMAGES, SYSTEM_NAMESPACE } from '../charts/images.js';
+
+export interface OperatorConfig {
+  /** Path of a kubeconfig; undefined: in-cluster config, else the default loading rules. */
+  readonly kubeconfig: string | undefined;
+  /** Namespaces to watch; empty: all. */
+  readonly namespaces: string[];
+  readonly collectorEndpoint: string;
+  readonly samplingRatio: number;
+  readonly runtimeImage: string;
+  readonly leaderElect: boolean;
+  readonly leaderElectionNamespace: string;
+  readonly leaderElectionId: string;
+  readonly identity: string;
+  /** Lease timing (client-go's defaults: 15 s, 10 s, 2 s). */
+  readonly leaseDurationSeconds: number;
+  readonly renewDeadlineSeconds: number;
+  readonly retryPeriodSeconds: number;
+  /** Port of /healthz, /readyz and /metrics (0: any free port, logged). */
+  readonly healthPort: number;
+  readonly concurrency: number;
+  readonly resyncSeconds: number;
+  /** Where the operator sends its own traces; 'none' turns tracing off. */
+  readonly traceEndpoint: string;
+}
+
+function ratio(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number from 0 to 1');
+  return n;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  return n;
+}
+
+function endpoint(value: string): string {
+  if (value !== 'none' && !/^https?:\/\/[^\s/]+/.test(value)) {
+    throw new InvalidArgumentError('must be http(s)://HOST:PORT');
+  }
+  return value;
+}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig {
+  const program = new Command('kubellama-operator')
+    .description('Reconciles LlamaModels into Deployments and Services running kubellama-runtime.')
+    .exitOverride()
+    // main.ts logs the error as JSON; commander's own copy on stderr would say it twice.
+    .configureOutput({ writeErr: () => undefined })
+    .addOption(new Option('--kubeconfig <path>', 'kubeconfig file (env KUBECONFIG; default: in-cluster)'))
+    .addOption(
+      new Option('--namespaces <list>', 'comma-separated namespaces to watch (default: all)').default(
+        env.WATCH_NAMESPACES ?? '',
+      ),
+    )
+    .addOption(
+      new Option('--collector-endpoint <url>', 'OTLP/gRPC endpoint injected into model pods')
+        .default(env.KUBELLAMA_COLLECTOR_ENDPOINT ?? DEFAULT_OTLP_ENDPOINT)
+        .argParser(endpoint),
+    )
+    .addOption(
+      new Option('--sampling-ratio <ratio>', 'default trace sampling ratio of model pods')
+        .default(env.KUBELLAMA_SAMPLING_RATIO ?? 1)
+        .argParser(ratio),
+    )
+    .addOption(
+      new Option('--runtime-image <image>', 'default kubellama-runtime image').default(
+        env.KUBELLAMA_RUNTIME_IMAGE ?? IMAGES.runtime,
+      ),
+    )
+    .addOption(new Option('--no-leader-elect', 'run without leader election (one replica only)'))
+    .addOption(
+      new Option('--leader-election-namespace <ns>', 'namespace of the leader Lease').default(
+        env.POD_NAMESPACE ?? SYSTEM_NAMESPACE,
+      ),
+    )
+    .addOption(
+      new Option('--leader-election-id <name>', 'name of the leader Lease').default('kubellama-operator'),
+    )
+    .addOption(new Option('--identity <id>', 'leader election identity (env POD_NAME)'))
+    .addOption(
+      new Option('--lease-duration-seconds <s>', 'how long a lease lasts unrenewed')
+        .default(15)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--renew-deadline-seconds <s>', 'a leader that cannot renew this long stops')
+        .default(10)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--retry-period-seconds <s>', 'how often candidates try the lease')
+        .default(2)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--health-port <port>', 'port of /healthz, /readyz and /metrics')
+        .default(env.KUBELLAMA_HEALTH_PORT ?? 8081)
+        .argParser(positiveInt),
+    )
+    .addOption(new Option('--concurrency <n>', 'models reconciled at once').default(4).argParser(positiveInt))
+    .addOption(
+      new Option('--resync-seconds <s>', 'reconcile every model this often')
+        .default(600)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        '--trace-endpoint <url>',
+        "OTLP/gRPC endpoint of the operator's own traces, or none",
+      ).argParser(endpoint),
+    );
+  program.parse(argv, { from: 'user' });
+  const o = program.opts<{
+    kubeconfig?: string;
+    namespaces: string;
+    collectorEndpoint: string;
+    samplingRatio: number | string;
+    runtimeImage: string;
+    leaderElect: boolean;
+    leaderElectionNamespace: string;
+    leaderElectionId: string;
+    identity?: string;
+    leaseDurationSeconds: number;
+    renewDeadlineSeconds: number;
+    retryPeriodSeconds: number;
+    healthPort: number | string;
+    concurrency: number | string;
+    resyncSeconds: number | string;
+    traceEndpoint?: string;
+  }>();
+  // Defaults taken from the environment skip argParser: check them the same way, naming the flag.
+  const check = <T>(flag: string, parse: (v: string) => T, value: unknown): T => {
+    try {
+      return parse(String(value));
+    } catch (error) {
+      throw new InvalidArgumentError(`--${flag} (or its environment variable): ${(error as Error).message}`);
+    }
+  };
+  const collectorEndpoint = check('collector-endpoint', endpoint, o.collectorEndpoint);
+  return {
+    kubeconfig: o.kubeconfig ?? env.KUBECONFIG,
+    namespaces: o.namespaces
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean),
+    collectorEndpoint,
+    samplingRatio: check('sampling-ratio', ratio, o.samplingRatio),
+    runtimeImage: o.runtimeImage,
+    leaderElect: o.leaderElect && env.KUBELLAMA_LEADER_ELECT !== 'false',
+    leaderElectionNamespace: o.leaderElectionNamespace,
+    leaderElectionId: o.leaderElectionId,
+    identity: `${o.identity ?? env.POD_NAME ?? hostname()}_${randomBytes(4).toString('hex')}`,
+    leaseDurationSeconds: Math.max(1, o.leaseDurationSeconds),
+    renewDeadlineSeconds: Math.max(1, o.renewDeadlineSeconds),
+    retryPeriodSeconds: Math.max(1, o.retryPeriodSeconds),
+    healthPort: check('health-port', positiveInt, o.healthPort),
+    concurrency: Math.max(1, positiveInt(String(o.concurrency))),
+    resyncSeconds: Math.max(1, positiveInt(String(o.resyncSeconds))),
+    traceEndpoint:
+      o.traceEndpoint ??
+      check('trace-endpoint', endpoint, env.OTEL_EXPORTER_OTLP_ENDPOINT ?? collectorEndpoint),
+  };
+}

@@ -1,0 +1,101 @@
+// Server-side apply with one field manager, and the check that makes an unchanged object cost no
+// request at all: the live object (from the informer cache) must carry the hash of the last
+// applied configuration AND still contain every applied value. A changed desired object changes
+// the hash (so removed fields are released); an edit by someone else fails the containment check.
+import { createHash } from 'node:crypto';
+import type { KubeClient, KubeObject } from './kube-client.js';
+
+export const APPLIED_HASH_ANNOTATION = 'kubellama.dev/applied-hash';
+
+const PLURALS: Record<string, string> = {
+  Deployment: 'deployments',
+  Service: 'services',
+  PersistentVolumeClaim: 'persistentvolumeclaims',
+  ConfigMap: 'configmaps',
+  Secret: 'secrets',
+  ServiceAccount: 'serviceaccounts',
+  Pod: 'pods',
+  Lease: 'leases',
+};
+
+/** The REST path of a namespaced object (kinds this operator writes). */
+export function objectPath(object: KubeObject): string {
+  const { apiVersion = '', kind = '', metadata } = object;
+  const plural = PLURALS[kind] ?? `${kind.toLowerCase()}s`;
+  const prefix = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  return `${prefix}/namespaces/${metadata?.namespace}/${plural}/${metadata?.name}`;
+}
+
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function configHash(object: KubeObject): string {
+  return createHash('sha256').update(stableStringify(object)).digest('hex').slice(0, 16);
+}
+
+/**
+ * Whether every value in `desired` is present and equal in `live`. Lists compare element by
+ * element (live may be longer: others can append, e.g. an injected sidecar).
+ */
+export function contains(live: unknown, desired: unknown): boolean {
+  if (Array.isArray(desired)) {
+    if (!Array.isArray(live) || live.length < desired.length) return false;
+    return desired.every((item, i) => contains(live[i], item));
+  }
+  if (desired && typeof desired === 'object') {
+    if (!live || typeof live !== 'object' || Array.isArray(live)) return false;
+    const liveRecord = live as Record<string, unknown>;
+    return Object.entries(desired).every(([k, v]) => v === undefined || contains(liveRecord[k], v));
+  }
+  // Quantities and ports may come back as a number or a string.
+  return (
+    live === desired || (live !== undefined && desired !== undefined && String(live) === String(desired))
+  );
+}
+
+export function withAppliedHash<T extends KubeObject>(desired: T): T {
+  const hash = configHash(desired);
+  return {
+    ...desired,
+    metadata: {
+      ...desired.metadata,
+      annotations: { ...desired.metadata?.annotations, [APPLIED_HASH_ANNOTATION]: hash },
+    },
+  };
+}
+
+export function upToDate(desired: KubeObject, live: KubeObject | undefined): boolean {
+  if (!live) return false;
+  // Listed items come without apiVersion and kind: compare the rest.
+  const { apiVersion: _v, kind: _k, ...stamped } = withAppliedHash(desired);
+  return (
+    live.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] ===
+      stamped.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] && contains(live, stamped)
+  );
+}
+
+export interface ApplyResult<T> {
+  /** False when the live object was already up to date and no request was made. */
+  readonly applied: boolean;
+  readonly object: T | undefined;
+}
+
+/** Applies `desired` unless `live` (the cached object, if any) already matches it. */
+export async function applyIfChanged<T extends KubeObject>(
+  client: KubeClient,
+  desired: T,
+  live: T | undefined,
+  fieldManager: string,
+): Promise<ApplyResult<T>> {
+  if (upToDate(desired, live)) return { applied: false, object: live };
+  const object = await client.apply<T>(objectPath(desired), withAppliedHash(desired), fieldManager);
+  return { applied: true, object };
+}

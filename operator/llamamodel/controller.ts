@@ -1,0 +1,193 @@
+// Wires the LlamaModel controller: informers (LlamaModels, and the Deployments, Services, PVCs and
+// pods they own) per watched namespace, event → key mapping, periodic resync and the work loop.
+import type { V1Deployment, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
+import { LLAMA_MODEL_APP } from '../../charts/llama-model-workload.js';
+import { GROUP, KIND, type LlamaModel } from '../api/llama-model.js';
+import { enqueueMapped, enqueueOwner } from '../controller/enqueue-owner.js';
+import type { EventRecorder } from '../controller/events.js';
+import type { KubeClient, KubeObject } from '../controller/kube-client.js';
+import { Controller, type ReconcileObserver } from '../controller/reconcile.js';
+import { Informer } from '../controller/source.js';
+import type { WorkloadDefaults } from './desired-state.js';
+import { deploymentPath, modelPath, podPath, pvcPath, servicePath } from './paths.js';
+import { type LlamaModelCaches, LlamaModelReconciler } from './reconciler.js';
+
+export interface LlamaModelControllerOptions {
+  readonly client: KubeClient;
+  readonly recorder: EventRecorder;
+  readonly defaults: WorkloadDefaults;
+  /** Namespaces to watch; empty: all. */
+  readonly namespaces: readonly string[];
+  /** @default 4 */
+  readonly concurrency?: number;
+  /** Every model is reconciled again this often, changed or not. @default 10 min */
+  readonly resyncMs?: number;
+  readonly observe?: ReconcileObserver;
+  readonly onInformerError?: (resource: string, error: unknown) => void;
+}
+
+const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+const CHILD_SELECTOR = `app.kubernetes.io/name=${LLAMA_MODEL_APP}`;
+
+/** One informer per namespace (or one cluster-wide), read as one cache. */
+class NamespacedInformers<T extends KubeObject> {
+  readonly informers: Map<string, Informer<T>>;
+
+  constructor(
+    client: KubeClient,
+    namespaces: readonly string[],
+    path: (ns?: string) => string,
+    resource: string,
+    options: LlamaModelControllerOptions,
+    labelSelector?: string,
+  ) {
+    const scopes = namespaces.length > 0 ? namespaces : [''];
+    this.informers = new Map(
+      scopes.map((ns) => [
+        ns,
+        new Informer<T>(client, {
+          path: path(ns || undefined),
+          ...(labelSelector ? { labelSelector } : {}),
+          onError: (error) => options.onInformerError?.(resource, error),
+        }),
+      ]),
+    );
+  }
+
+  get(key: string): T | undefined {
+    const namespace = key.slice(0, key.indexOf('/'));
+    return (this.informers.get(namespace) ?? this.informers.get(''))?.get(key);
+  }
+
+  list(): T[] {
+    return [...this.informers.values()].flatMap((i) => i.list());
+  }
+
+  on(handler: Parameters<Informer<T>['on']>[0]): void {
+    for (const informer of this.informers.values()) informer.on(handler);
+  }
+
+  start(): Promise<void> {
+    return Promise.all([...this.informers.values()].map((i) => i.start())).then(() => undefined);
+  }
+
+  stop(): void {
+    for (const informer of this.informers.values()) informer.stop();
+  }
+}
+
+export class LlamaModelController {
+  readonly controller: Controller;
+  readonly models: NamespacedInformers<LlamaModel & KubeObject>;
+  private readonly children: NamespacedInformers<KubeObject>[];
+  private readonly options: LlamaModelControllerOptions;
+  private resyncTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: LlamaModelControllerOptions) {
+    this.options = options;
+    const { client, namespaces } = options;
+    this.models = new NamespacedInformers(client, namespaces, (ns) => modelPath(ns), 'llamamodels', options);
+    const deployments = new NamespacedInformers<V1Deployment & KubeObject>(
+      client,
+      namespaces,
+      (ns) => deploymentPath(ns),
+      'deployments',
+      options,
+      CHILD_SELECTOR,
+    );
+    const services = new NamespacedInformers<V1Service & KubeObject>(
+      client,
+      namespaces,
+      (ns) => servicePath(ns),
+      'services',
+      options,
+      CHILD_SELECTOR,
+    );
+    const claims = new NamespacedInformers<V1PersistentVolumeClaim & KubeObject>(
+      client,
+      namespaces,
+      (ns) => pvcPath(ns),
+      'persistentvolumeclaims',
+      options,
+      CHILD_SELECTOR,
+    );
+    const pods = new NamespacedInformers<V1Pod & KubeObject>(
+      client,
+      namespaces,
+      (ns) => podPath(ns),
+      'pods',
+      options,
+      CHILD_SELECTOR,
+    );
+    this.children = [deployments, services, claims, pods as NamespacedInformers<KubeObject>];
+
+    const caches: LlamaModelCaches = {
+      model: (key) => this.models.get(key),
+      deployment: (key) => deployments.get(key),
+      service: (key) => services.get(key),
+      persistentVolumeClaim: (key) => claims.get(key),
+      pods: (namespace, model) =>
+        pods
+          .list()
+          .filter(
+            (p) => p.metadata?.namespace === namespace && p.metadata?.labels?.[INSTANCE_LABEL] === model,
+          ),
+    };
+    const reconciler = new LlamaModelReconciler({
+      client,
+      caches,
+      defaults: options.defaults,
+      recorder: options.recorder,
+    });
+    this.controller = new Controller(reconciler, {
+      concurrency: options.concurrency ?? 4,
+      ...(options.observe ? { observe: options.observe } : {}),
+    });
+
+    const enqueue = (r: { namespace: string; name: string }) => this.controller.enqueue(r);
+    const ownedBy = { group: GROUP, kind: KIND };
+    this.models.on(
+      enqueueMapped(
+        (m) => ({ namespace: m.metadata?.namespace ?? '', name: m.metadata?.name ?? '' }),
+        enqueue,
+      ),
+    );
+    deployments.on(enqueueOwner(ownedBy, enqueue));
+    services.on(enqueueOwner(ownedBy, enqueue));
+    claims.on(enqueueOwner(ownedBy, enqueue));
+    // Pods belong to ReplicaSets; the instance label names their model.
+    pods.on(
+      enqueueMapped((p) => {
+        const model = p.metadata?.labels?.[INSTANCE_LABEL];
+        return model ? { namespace: p.metadata?.namespace ?? '', name: model } : undefined;
+      }, enqueue),
+    );
+  }
+
+  /** Fills the caches (before leading: a standby is ready to take over at once). */
+  async sync(): Promise<void> {
+    await Promise.all([this.models.start(), ...this.children.map((c) => c.start())]);
+  }
+
+  /** Starts reconciling (the leader only): every cached model once, then on events and resync. */
+  start(): void {
+    this.controller.start();
+    this.resyncAll();
+    const resyncMs = this.options.resyncMs ?? 600_000;
+    this.resyncTimer = setInterval(() => this.resyncAll(), resyncMs);
+    this.resyncTimer.unref();
+  }
+
+  resyncAll(): void {
+    for (const model of this.models.list()) {
+      this.controller.enqueue({ namespace: model.metadata.namespace, name: model.metadata.name });
+    }
+  }
+
+  async stop(graceMs?: number): Promise<void> {
+    clearInterval(this.resyncTimer);
+    await this.controller.stop(graceMs);
+    this.models.stop();
+    for (const c of this.children) c.stop();
+  }
+}

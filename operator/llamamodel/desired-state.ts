@@ -1,0 +1,39 @@
+// The objects a LlamaModel should have, as a pure function of the model and the operator's
+// configuration: rendered by the cdk8s construct in charts/ and owned by the model (controller).
+import type { V1Deployment, V1PersistentVolumeClaim, V1Service } from '@kubernetes/client-node';
+import type { TelemetryDefaults } from '../../charts/llama-model-env.js';
+import { renderLlamaModelWorkload } from '../../charts/llama-model-workload.js';
+import { API_VERSION, KIND, type LlamaModel } from '../api/llama-model.js';
+import type { KubeObject } from '../controller/kube-client.js';
+
+export interface WorkloadDefaults {
+  readonly runtimeImage: string;
+  readonly telemetry: TelemetryDefaults;
+}
+
+export interface DesiredState {
+  readonly deployment: V1Deployment & KubeObject;
+  readonly service: V1Service & KubeObject;
+  readonly cache: (V1PersistentVolumeClaim & KubeObject) | undefined;
+}
+
+export function desiredState(model: LlamaModel, defaults: WorkloadDefaults): DesiredState {
+  const { name, namespace, uid } = model.metadata;
+  if (!uid) throw new Error(`LlamaModel ${namespace}/${name} has no uid (not read from the API server?)`);
+  const objects = renderLlamaModelWorkload({
+    name,
+    namespace,
+    spec: model.spec,
+    defaultImage: defaults.runtimeImage,
+    telemetry: defaults.telemetry,
+    ownerReferences: [
+      { apiVersion: API_VERSION, kind: KIND, name, uid, controller: true, blockOwnerDeletion: true },
+    ],
+  }) as KubeObject[];
+  const byKind = (kind: string) => objects.find((o) => o.kind === kind);
+  return {
+    deployment: byKind('Deployment') as DesiredState['deployment'],
+    service: byKind('Service') as DesiredState['service'],
+    cache: byKind('PersistentVolumeClaim') as DesiredState['cache'],
+  };
+}

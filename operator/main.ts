@@ -1,0 +1,131 @@
+// kubellama-operator: fills its caches, campaigns for the leader Lease, and reconciles LlamaModels
+// while it leads. /healthz, /readyz (caches synced) and /metrics share one port. SIGTERM stops it
+// gracefully: reconciles in flight finish, and the Lease is released so a standby takes over.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { type OperatorConfig, parseConfig } from './config.js';
+import { EventRecorder } from './controller/events.js';
+import { KubeClient } from './controller/kube-client.js';
+import { LeaderElector } from './controller/leader-election.js';
+import { LlamaModelController } from './llamamodel/controller.js';
+import { jsonLogger } from './log.js';
+import { SERVICE_NAME, startTelemetry } from './telemetry.js';
+
+function loadKubeConfig(config: OperatorConfig): KubeConfig {
+  const kc = new KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  return kc;
+}
+
+async function main(): Promise<void> {
+  const log = jsonLogger();
+  let config: OperatorConfig;
+  try {
+    config = parseConfig(process.argv.slice(2));
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version') process.exit(0);
+    log.error('invalid configuration', { error });
+    process.exit(2);
+  }
+  const telemetry = startTelemetry(config.traceEndpoint);
+  const client = await KubeClient.fromKubeConfig(loadKubeConfig(config));
+  const controller = new LlamaModelController({
+    client,
+    recorder: new EventRecorder(client, SERVICE_NAME),
+    defaults: {
+      runtimeImage: config.runtimeImage,
+      telemetry: { endpoint: config.collectorEndpoint, samplingRatio: config.samplingRatio },
+    },
+    namespaces: config.namespaces,
+    concurrency: config.concurrency,
+    resyncMs: config.resyncSeconds * 1000,
+    observe: (event) => {
+      telemetry.observeReconcile(event);
+      if (event.outcome === 'error' || event.outcome === 'terminal_error') {
+        log.warn('reconcile failed', {
+          namespace: event.request.namespace,
+          name: event.request.name,
+          retries: event.retries,
+          error: event.error,
+        });
+      }
+    },
+    onInformerError: (resource, error) => log.warn('watch failed; restarting', { resource, error }),
+  });
+  telemetry.setQueueDepth(() => controller.controller.queue.length);
+
+  let ready = false;
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      response.writeHead(200).end('ok');
+    } else if (path === '/readyz') {
+      response.writeHead(ready ? 200 : 503).end(ready ? 'ok' : 'caches not synced');
+    } else if (path === '/metrics') {
+      telemetry.handleMetrics(request, response);
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(config.healthPort, resolve));
+  const healthPort = (server.address() as AddressInfo).port;
+  log.info('starting', {
+    identity: config.identity,
+    namespaces: config.namespaces.length ? config.namespaces : 'all',
+    healthPort,
+    leaderElect: config.leaderElect,
+  });
+
+  await controller.sync();
+  ready = true;
+  log.info('caches synced', { models: controller.models.list().length });
+
+  const startLeading = () => {
+    telemetry.setLeader(true);
+    log.info('leading', { identity: config.identity });
+    controller.start();
+  };
+  const elector = config.leaderElect
+    ? new LeaderElector(client, {
+        namespace: config.leaderElectionNamespace,
+        name: config.leaderElectionId,
+        identity: config.identity,
+        leaseDurationMs: config.leaseDurationSeconds * 1000,
+        renewDeadlineMs: config.renewDeadlineSeconds * 1000,
+        retryPeriodMs: config.retryPeriodSeconds * 1000,
+        onStartedLeading: startLeading,
+        onStoppedLeading: () => {
+          // Fatal by design (controller-runtime does the same): a fresh process starts clean.
+          log.error('lost the leader lease; exiting', { identity: config.identity });
+          process.exit(1);
+        },
+        onError: (error) => log.warn('leader election', { error }),
+      })
+    : undefined;
+  if (elector) elector.start();
+  else startLeading();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    await controller.stop();
+    await elector?.stop();
+    server.close();
+    await telemetry.shutdown();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error) => {
+  jsonLogger().error('operator failed', { error: error instanceof Error ? error.stack : String(error) });
+  process.exit(1);
+});

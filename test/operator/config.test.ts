@@ -1,0 +1,52 @@
+// kubellama-operator's flags and environment: defaults, env fallbacks, the flag winning, and
+// errors that name the bad flag.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OTLP_ENDPOINT, IMAGES, SYSTEM_NAMESPACE } from '../../charts/images.js';
+import { parseConfig } from '../../operator/config.js';
+
+describe('operator configuration', () => {
+  it('has in-cluster defaults', () => {
+    const config = parseConfig([], {});
+    expect(config).toMatchObject({
+      kubeconfig: undefined,
+      namespaces: [],
+      collectorEndpoint: DEFAULT_OTLP_ENDPOINT,
+      samplingRatio: 1,
+      runtimeImage: IMAGES.runtime,
+      leaderElect: true,
+      leaderElectionNamespace: SYSTEM_NAMESPACE,
+      healthPort: 8081,
+      traceEndpoint: DEFAULT_OTLP_ENDPOINT,
+    });
+  });
+
+  it('reads the environment, and a flag wins over it', () => {
+    const env = {
+      WATCH_NAMESPACES: 'a, b',
+      KUBELLAMA_COLLECTOR_ENDPOINT: 'http://collector:4317',
+      KUBELLAMA_SAMPLING_RATIO: '0.25',
+      KUBELLAMA_RUNTIME_IMAGE: 'registry/runtime:1',
+      POD_NAMESPACE: 'ops',
+      KUBELLAMA_LEADER_ELECT: 'false',
+    };
+    const config = parseConfig(['--sampling-ratio', '0.5'], env);
+    expect(config).toMatchObject({
+      namespaces: ['a', 'b'],
+      collectorEndpoint: 'http://collector:4317',
+      samplingRatio: 0.5,
+      runtimeImage: 'registry/runtime:1',
+      leaderElectionNamespace: 'ops',
+      leaderElect: false,
+    });
+    expect(parseConfig(['--no-leader-elect'], {}).leaderElect).toBe(false);
+  });
+
+  it('refuses bad values, naming the flag', () => {
+    expect(() => parseConfig(['--sampling-ratio', '2'], {})).toThrow(/--sampling-ratio.*0 to 1/);
+    expect(() => parseConfig(['--collector-endpoint', 'collector:4317'], {})).toThrow(
+      /--collector-endpoint.*http/,
+    );
+    expect(() => parseConfig(['--health-port', 'x'], {})).toThrow(/--health-port/);
+    expect(() => parseConfig([], { KUBELLAMA_SAMPLING_RATIO: 'lots' })).toThrow(/sampling-ratio|0 to 1/);
+  });
+});

@@ -1,0 +1,97 @@
+// The per-model cdk8s construct (pure) and the CRD schema's documentation: every field described.
+import type { V1Deployment } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { renderLlamaModelWorkload } from '../../charts/llama-model-workload.js';
+import { llamaModelCrd } from '../../operator/api/crd.js';
+import type { LlamaModelSpec } from '../../operator/api/llama-model.js';
+
+const spec = (source: string): LlamaModelSpec => ({
+  model: { source },
+  replicas: 1,
+  gpu: { count: 0, resourceName: 'nvidia.com/gpu' },
+  runtime: { contextSize: 4096, parallel: 4, gpuLayers: 'auto', threads: 'auto', args: [], env: [] },
+  telemetry: { detail: 'token', captureContent: true },
+});
+
+function render(source: string): V1Deployment {
+  const objects = renderLlamaModelWorkload({
+    name: 'm',
+    namespace: 'ns',
+    spec: spec(source),
+    defaultImage: 'runtime:1',
+    telemetry: { endpoint: 'http://c:4317', samplingRatio: 1 },
+  });
+  expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Service']);
+  return objects[0] as V1Deployment;
+}
+
+const env = (d: V1Deployment) =>
+  Object.fromEntries((d.spec?.template.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+
+describe('LlamaModel workload construct', () => {
+  it('downloads hf: and https: sources in an init container and serves them from the cache dir', () => {
+    const d = render('https://example.com/m.gguf');
+    expect(d.spec?.template.spec?.initContainers?.[0]?.args).toEqual([
+      'pull',
+      'https://example.com/m.gguf',
+      '--dir',
+      '/models',
+    ]);
+    expect(env(d)).toMatchObject({
+      KUBELLAMA_MODEL: 'https://example.com/m.gguf',
+      KUBELLAMA_MODEL_ALIAS: 'm',
+      KUBELLAMA_MODEL_DIR: '/models',
+      KUBELLAMA_TRACE_DETAIL: 'token',
+      OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true',
+      KUBELLAMA_THREADS: 'auto',
+    });
+  });
+
+  it('mounts a pvc:// source read-only and serves the file from it, without an init container', () => {
+    const d = render('pvc://models/gemma/m.gguf');
+    const pod = d.spec!.template.spec!;
+    expect(pod.initContainers).toBeUndefined();
+    expect(pod.volumes).toContainEqual({
+      name: 'model-source',
+      persistentVolumeClaim: { claimName: 'models', readOnly: true },
+    });
+    expect(pod.containers[0]?.volumeMounts).toContainEqual({
+      name: 'model-source',
+      mountPath: '/model-source',
+      readOnly: true,
+    });
+    expect(env(d).KUBELLAMA_MODEL).toBe('/model-source/gemma/m.gguf');
+  });
+
+  it('serves a file:// source in place', () => {
+    const d = render('file:///opt/models/m.gguf');
+    expect(d.spec?.template.spec?.initContainers).toBeUndefined();
+    expect(env(d).KUBELLAMA_MODEL).toBe('/opt/models/m.gguf');
+  });
+});
+
+describe('CRD schema documentation (kubectl explain)', () => {
+  it('describes every field', () => {
+    const undocumented: string[] = [];
+    const walk = (node: Record<string, unknown>, path: string) => {
+      if (
+        path !== 'metadata' &&
+        !path.startsWith('status.conditions[].') &&
+        typeof node.description !== 'string'
+      ) {
+        undocumented.push(path || '(root)');
+      }
+      for (const [name, child] of Object.entries(
+        (node.properties ?? {}) as Record<string, Record<string, unknown>>,
+      )) {
+        walk(child, path ? `${path}.${name}` : name);
+      }
+      if (node.items) walk(node.items as Record<string, unknown>, `${path}[]`);
+      if (typeof node.additionalProperties === 'object')
+        walk(node.additionalProperties as Record<string, unknown>, `${path}{}`);
+    };
+    const schema = llamaModelCrd().spec.versions[0]!.schema!.openAPIV3Schema as Record<string, unknown>;
+    walk(schema, '');
+    expect(undocumented).toEqual([]);
+  });
+});
