@@ -1,0 +1,284 @@
+// The cluster-wide OpenTelemetry Collector: a gateway Deployment behind the Service every model pod
+// exports to (and, optionally, a node-local DaemonSet agent in front of it), its generated config,
+// and the read-only RBAC that k8sattributes needs.
+import { createHash } from 'node:crypto';
+import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
+import { ApiObject, Chart, type ChartProps } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import { ChartPropsError } from './chart-props-error.js';
+import {
+  COLLECTOR_PORTS,
+  COLLECTOR_SELF_METRICS_PORT,
+  type CollectorMode,
+  collectorConfig,
+} from './collector-config.js';
+import { COLLECTOR_CLUSTER_RULES } from './collector-rbac.js';
+import { COLLECTOR_SERVICE, IMAGES, SYSTEM_NAMESPACE } from './images.js';
+import { JAEGER_PORTS, JAEGER_SERVICE } from './jaeger-config.js';
+import { selectorLabels, standardLabels } from './labels.js';
+import { systemNamespace } from './system-namespace.js';
+import { checkDnsLabel, checkImage, checkPositiveInteger, imageTag } from './validate.js';
+import {
+  containerResources,
+  type ResourceProps,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+} from './workload-defaults.js';
+
+/** The agent's Service: node-local (internalTrafficPolicy Local), so no hostPort is needed. */
+export const COLLECTOR_AGENT_SERVICE = 'otel-agent';
+const CONFIG_KEY = 'config.yaml';
+const CONFIG_DIR = '/etc/otelcol';
+const COLLECTOR_UID = 10001;
+
+export interface CollectorAgentProps {
+  /** @default requests 50m / 128Mi, limits 500m / 256Mi */
+  readonly resources?: ResourceProps;
+}
+
+export interface CollectorChartProps extends ChartProps {
+  /** @default SYSTEM_NAMESPACE */
+  readonly namespace?: string;
+  /** Also emit the Namespace object. @default true */
+  readonly createNamespace?: boolean;
+  /** @default IMAGES.collector */
+  readonly image?: string;
+  /** Gateway replicas. @default 1 */
+  readonly replicas?: number;
+  /** Gateway resources; memory_limiter works from the memory limit. @default requests 100m / 256Mi, limits 1 / 512Mi */
+  readonly resources?: ResourceProps;
+  /** Where traces go (OTLP/gRPC). @default `http://jaeger.<namespace>.svc:4317` */
+  readonly jaegerEndpoint?: string;
+  /** Added to every resource as `k8s.cluster.name`. @default 'kubellama' */
+  readonly clusterName?: string;
+  /** A node-local DaemonSet agent (Service `otel-agent`) that forwards to the gateway. @default undefined (off) */
+  readonly agent?: CollectorAgentProps;
+}
+
+export class CollectorChart extends Chart {
+  readonly gatewayConfig: Record<string, unknown>;
+  readonly agentConfig: Record<string, unknown> | undefined;
+
+  constructor(scope: Construct, id: string, props: CollectorChartProps = {}) {
+    super(scope, id, { ...props, namespace: undefined });
+    const namespace = checkDnsLabel('namespace', props.namespace ?? SYSTEM_NAMESPACE);
+    const image = checkImage('image', props.image ?? IMAGES.collector);
+    const replicas = checkPositiveInteger('replicas', props.replicas ?? 1, 100);
+    const clusterName = checkDnsLabel('clusterName', props.clusterName ?? 'kubellama');
+    const jaegerEndpoint =
+      props.jaegerEndpoint ?? `http://${JAEGER_SERVICE}.${namespace}.svc:${JAEGER_PORTS.otlpGrpc}`;
+    if (!/^(https?:\/\/)?[^/\s:]+:\d+$/.test(jaegerEndpoint)) {
+      throw new ChartPropsError(
+        'jaegerEndpoint',
+        `"${jaegerEndpoint}" is not an OTLP/gRPC endpoint`,
+        'Give host and port, e.g. "http://jaeger.observability.svc:4317"',
+      );
+    }
+    const name = COLLECTOR_SERVICE;
+
+    if (props.createNamespace ?? true) systemNamespace(this, namespace);
+
+    const labels = standardLabels({ name: 'otel-collector', instance: name, component: 'gateway' });
+    new ApiObject(this, 'service-account', {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name, namespace, labels },
+    });
+    // The ClusterRole is cluster-scoped: its name carries the namespace so two installs never clash.
+    const roleName = `${namespace}-${name}`;
+    new ApiObject(this, 'cluster-role', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: roleName, labels },
+      rules: COLLECTOR_CLUSTER_RULES,
+    });
+    new ApiObject(this, 'cluster-role-binding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: roleName, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    });
+
+    this.gatewayConfig = collectorConfig({
+      mode: 'gateway',
+      exportEndpoint: jaegerEndpoint,
+      resourceAttributes: { 'k8s.cluster.name': clusterName },
+      selfMetricsPort: COLLECTOR_SELF_METRICS_PORT,
+    });
+    const gatewayResources = containerResources(
+      'resources',
+      props.resources ?? {
+        requests: { cpu: '100m', memory: '256Mi' },
+        limits: { cpu: '1', memory: '512Mi' },
+      },
+    );
+    this.workload('gateway', {
+      kind: 'Deployment',
+      name,
+      namespace,
+      image,
+      config: this.gatewayConfig,
+      resources: gatewayResources,
+      replicas,
+    });
+    this.service('gateway', name, namespace, 'gateway', true);
+
+    if (props.agent) {
+      this.agentConfig = collectorConfig({
+        mode: 'agent',
+        exportEndpoint: `http://${name}.${namespace}.svc:${COLLECTOR_PORTS.otlpGrpc}`,
+        k8sAttributes: { nodeFromEnvVar: 'K8S_NODE_NAME' },
+      });
+      const agentResources = containerResources(
+        'agent.resources',
+        props.agent.resources ?? {
+          requests: { cpu: '50m', memory: '128Mi' },
+          limits: { cpu: '500m', memory: '256Mi' },
+        },
+      );
+      this.workload('agent', {
+        kind: 'DaemonSet',
+        name: COLLECTOR_AGENT_SERVICE,
+        namespace,
+        image,
+        config: this.agentConfig,
+        resources: agentResources,
+        serviceAccountName: name,
+      });
+      this.service('agent', COLLECTOR_AGENT_SERVICE, namespace, 'agent', false);
+    }
+  }
+
+  private service(
+    id: string,
+    name: string,
+    namespace: string,
+    component: CollectorMode,
+    prometheus: boolean,
+  ): void {
+    new ApiObject(this, `${id}-service`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name,
+        namespace,
+        labels: standardLabels({ name: 'otel-collector', instance: name, component }),
+      },
+      spec: {
+        selector: selectorLabels({ name: 'otel-collector', instance: name }),
+        // The agent only serves pods on its own node.
+        ...(component === 'agent' ? { internalTrafficPolicy: 'Local' } : {}),
+        ports: [
+          {
+            name: 'otlp-grpc',
+            port: COLLECTOR_PORTS.otlpGrpc,
+            targetPort: 'otlp-grpc',
+            protocol: 'TCP',
+            appProtocol: 'grpc',
+          },
+          {
+            name: 'otlp-http',
+            port: COLLECTOR_PORTS.otlpHttp,
+            targetPort: 'otlp-http',
+            protocol: 'TCP',
+            appProtocol: 'http',
+          },
+          ...(prometheus
+            ? [
+                {
+                  name: 'prometheus',
+                  port: COLLECTOR_PORTS.prometheus,
+                  targetPort: 'prometheus',
+                  protocol: 'TCP',
+                },
+              ]
+            : []),
+        ],
+      },
+    });
+  }
+
+  private workload(
+    id: CollectorMode,
+    spec: {
+      kind: 'Deployment' | 'DaemonSet';
+      name: string;
+      namespace: string;
+      image: string;
+      config: Record<string, unknown>;
+      resources: ReturnType<typeof containerResources>;
+      replicas?: number;
+      serviceAccountName?: string;
+    },
+  ): void {
+    const configText = stringify(spec.config);
+    const configMapName = `${spec.name}-config`;
+    const labels = standardLabels({
+      name: 'otel-collector',
+      instance: spec.name,
+      component: id,
+      version: imageTag(spec.image),
+    });
+    new ApiObject(this, `${id}-config`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: configMapName, namespace: spec.namespace, labels },
+      data: { [CONFIG_KEY]: configText },
+    });
+    const health = { httpGet: { path: '/', port: 'health' }, periodSeconds: 10, timeoutSeconds: 2 };
+    const container: V1Container = {
+      name: 'otelcol',
+      image: spec.image,
+      args: [`--config=file:${CONFIG_DIR}/${CONFIG_KEY}`],
+      ports: [
+        { name: 'otlp-grpc', containerPort: COLLECTOR_PORTS.otlpGrpc, protocol: 'TCP' },
+        { name: 'otlp-http', containerPort: COLLECTOR_PORTS.otlpHttp, protocol: 'TCP' },
+        { name: 'health', containerPort: COLLECTOR_PORTS.health, protocol: 'TCP' },
+        ...(id === 'gateway'
+          ? [
+              { name: 'prometheus', containerPort: COLLECTOR_PORTS.prometheus, protocol: 'TCP' },
+              { name: 'self-metrics', containerPort: COLLECTOR_SELF_METRICS_PORT, protocol: 'TCP' },
+            ]
+          : []),
+      ],
+      env: [
+        { name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+        // The Go runtime's soft limit, so GC works before the kernel's OOM killer does.
+        { name: 'GOMEMLIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.memory' } } },
+      ],
+      livenessProbe: { ...health, failureThreshold: 3 },
+      readinessProbe: { ...health, failureThreshold: 2 },
+      resources: spec.resources,
+      securityContext: restrictedContainerSecurityContext(),
+      volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
+    };
+    const podSpec: V1PodSpec = {
+      serviceAccountName: spec.serviceAccountName ?? spec.name,
+      securityContext: restrictedPodSecurityContext(COLLECTOR_UID),
+      containers: [container],
+      volumes: [{ name: 'config', configMap: { name: configMapName } }],
+    };
+    const selector = selectorLabels({ name: 'otel-collector', instance: spec.name });
+    new ApiObject(this, id, {
+      apiVersion: 'apps/v1',
+      kind: spec.kind,
+      metadata: { name: spec.name, namespace: spec.namespace, labels },
+      spec: {
+        ...(spec.replicas !== undefined ? { replicas: spec.replicas } : {}),
+        selector: { matchLabels: selector },
+        template: {
+          metadata: {
+            labels,
+            // A config change rolls the pods: the collector reads its file only at start.
+            annotations: {
+              'kubellama.dev/config-sha256': createHash('sha256').update(configText).digest('hex'),
+            },
+          },
+          spec: podSpec,
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,36 @@
+// The operator's permissions, as exact lists (no wildcards): every verb here is one the operator
+// calls. A test checks them against the real API server's RBAC authorizer.
+import type { V1PolicyRule } from '@kubernetes/client-node';
+
+export const LLAMA_MODEL_GROUP = 'inference.kubellama.dev';
+
+/** Cluster-wide: LlamaModels live in user namespaces, and so do the objects made for them. */
+export const OPERATOR_CLUSTER_RULES: readonly V1PolicyRule[] = [
+  {
+    apiGroups: [LLAMA_MODEL_GROUP],
+    resources: ['llamamodels'],
+    verbs: ['get', 'list', 'watch', 'patch', 'update'],
+  },
+  { apiGroups: [LLAMA_MODEL_GROUP], resources: ['llamamodels/status'], verbs: ['get', 'patch', 'update'] },
+  { apiGroups: [LLAMA_MODEL_GROUP], resources: ['llamamodels/scale'], verbs: ['get', 'patch', 'update'] },
+  // Children carry ownerReferences with blockOwnerDeletion: where OwnerReferencesPermissionEnforcement
+  // admission is on (OpenShift, hardened clusters), setting it needs update on the owner's finalizers.
+  { apiGroups: [LLAMA_MODEL_GROUP], resources: ['llamamodels/finalizers'], verbs: ['update'] },
+  {
+    apiGroups: ['apps'],
+    resources: ['deployments'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'],
+  },
+  {
+    apiGroups: [''],
+    resources: ['services', 'persistentvolumeclaims'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'],
+  },
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+];
+
+/** Only in the operator's own namespace: the leader-election Lease. */
+export const OPERATOR_LEADER_ELECTION_RULES: readonly V1PolicyRule[] = [
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+];

@@ -1,0 +1,74 @@
+// Prop checks shared by the install charts; each throws a ChartPropsError that names the field.
+import { ChartPropsError } from './chart-props-error.js';
+
+const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// Kubernetes resource.Quantity: a decimal number with an optional binary/decimal suffix.
+const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+// An image reference pinned by tag or digest: registry/repo[:tag][@sha256:…] with a tag or digest.
+const PINNED_IMAGE =
+  /^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:\d+)?(\/[a-z0-9._-]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+
+/** A namespace or other DNS-1123 label (63 characters at most). */
+export function checkDnsLabel(field: string, value: string): string {
+  if (value.length > 63 || !DNS_1123_LABEL.test(value)) {
+    throw new ChartPropsError(
+      field,
+      `"${value}" is not a valid DNS-1123 label`,
+      'Use at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
+    );
+  }
+  return value;
+}
+
+/** An object name (DNS-1123 subdomain, 253 characters at most). */
+export function checkDnsSubdomain(field: string, value: string): string {
+  if (value.length > 253 || !DNS_1123_SUBDOMAIN.test(value)) {
+    throw new ChartPropsError(
+      field,
+      `"${value}" is not a valid object name`,
+      'Use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit',
+    );
+  }
+  return value;
+}
+
+export function checkQuantity(field: string, value: string): string {
+  if (!QUANTITY.test(value)) {
+    throw new ChartPropsError(
+      field,
+      `"${value}" is not a Kubernetes quantity`,
+      'Write it like "500m", "2", "256Mi" or "1Gi"',
+    );
+  }
+  return value;
+}
+
+/** An image with an explicit tag or digest: `latest` and untagged images are refused (not reproducible). */
+export function checkImage(field: string, value: string): string {
+  const lastSegment = value.slice(value.lastIndexOf('/') + 1);
+  const hasTagOrDigest = lastSegment.includes(':') || value.includes('@sha256:');
+  if (!PINNED_IMAGE.test(value) || !hasTagOrDigest || /:latest$/.test(value)) {
+    throw new ChartPropsError(
+      field,
+      `"${value}" is not an image pinned by version`,
+      'Give a tag other than "latest" or a digest, e.g. "docker.io/jaegertracing/jaeger:2.13.0"',
+    );
+  }
+  return value;
+}
+
+export function checkPositiveInteger(field: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new ChartPropsError(field, `${value} is out of range`, `Use a whole number from 1 to ${max}`);
+  }
+  return value;
+}
+
+/** The tag of an image reference (for the version label), or undefined when pinned by digest only. */
+export function imageTag(image: string): string | undefined {
+  const withoutDigest = image.split('@')[0] ?? image;
+  const lastSegment = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1);
+  const colon = lastSegment.indexOf(':');
+  return colon === -1 ? undefined : lastSegment.slice(colon + 1);
+}

@@ -1,0 +1,120 @@
+import { Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ChartPropsError } from '../../charts/chart-props-error.js';
+import { CollectorChart, type CollectorChartProps } from '../../charts/collector.js';
+import { COLLECTOR_PORTS, collectorConfig } from '../../charts/collector-config.js';
+import { COLLECTOR_CLUSTER_RULES } from '../../charts/collector-rbac.js';
+import type { Json, Manifest } from './helpers/manifest.js';
+
+function synth(props: CollectorChartProps = {}): Manifest[] {
+  return Testing.synth(new CollectorChart(Testing.app(), 'collector', props)) as Manifest[];
+}
+
+describe('collectorConfig', () => {
+  it('runs otlp → memory_limiter → k8sattributes → resource → batch, traces to Jaeger and metrics to prometheus', () => {
+    const config = collectorConfig({
+      exportEndpoint: 'http://jaeger.obs.svc:4317',
+      resourceAttributes: { 'k8s.cluster.name': 'c1' },
+    }) as Json;
+    const chain = ['memory_limiter', 'k8s_attributes', 'resource', 'batch'];
+    expect(config.service.pipelines.traces).toEqual({
+      receivers: ['otlp'],
+      processors: chain,
+      exporters: ['otlp_grpc/jaeger'],
+    });
+    expect(config.service.pipelines.metrics).toEqual({
+      receivers: ['otlp'],
+      processors: chain,
+      exporters: ['prometheus'],
+    });
+    expect(config.exporters['otlp_grpc/jaeger'].endpoint).toBe('jaeger.obs.svc:4317');
+    expect(config.receivers.otlp.protocols.grpc.endpoint).toBe(`0.0.0.0:${COLLECTOR_PORTS.otlpGrpc}`);
+    expect(config.processors.resource.attributes).toEqual([
+      { key: 'k8s.cluster.name', value: 'c1', action: 'upsert' },
+    ]);
+    expect(config.processors.k8s_attributes.auth_type).toBe('serviceAccount');
+    expect(config.processors.k8s_attributes.extract.metadata).toContain('k8s.deployment.name');
+    expect(config.extensions.health_check.endpoint).toBe(`0.0.0.0:${COLLECTOR_PORTS.health}`);
+  });
+
+  it('in agent mode watches only its node and forwards everything to the gateway', () => {
+    const config = collectorConfig({
+      mode: 'agent',
+      exportEndpoint: 'otel-collector.x.svc:4317',
+      k8sAttributes: { nodeFromEnvVar: 'K8S_NODE_NAME' },
+    }) as Json;
+    expect(config.processors.k8s_attributes.filter).toEqual({ node_from_env_var: 'K8S_NODE_NAME' });
+    expect(config.exporters).toEqual({
+      'otlp_grpc/gateway': { endpoint: 'otel-collector.x.svc:4317', tls: { insecure: true } },
+    });
+    expect(config.service.pipelines.metrics.exporters).toEqual(['otlp_grpc/gateway']);
+  });
+
+  it('leaves k8sattributes out only when asked, and refuses a bad endpoint or memory limit', () => {
+    const config = collectorConfig({ exportEndpoint: 'j:4317', k8sAttributes: false }) as Json;
+    expect(config.processors).not.toHaveProperty('k8s_attributes');
+    expect(() => collectorConfig({ exportEndpoint: 'http://jaeger/v1' })).toThrow(/exportEndpoint/);
+    expect(() =>
+      collectorConfig({ exportEndpoint: 'j:4317', memoryLimitPercentage: { limit: 50, spike: 60 } }),
+    ).toThrow(/memoryLimitPercentage/);
+  });
+});
+
+describe('CollectorChart', () => {
+  it('mounts the generated config, wires health_check to both probes, and rolls on config change', () => {
+    const objects = synth();
+    const configMap = objects.find((o) => o.kind === 'ConfigMap');
+    const deployment = objects.find((o) => o.kind === 'Deployment');
+    const config = parse(configMap?.data['config.yaml']);
+    expect(config.exporters['otlp_grpc/jaeger'].endpoint).toBe('jaeger.kubellama-system.svc:4317');
+    const container = deployment?.spec.template.spec.containers[0];
+    const healthPort = container.ports.find((p: { name: string }) => p.name === 'health').containerPort;
+    expect(config.extensions.health_check.endpoint).toBe(`0.0.0.0:${healthPort}`);
+    expect(container.livenessProbe.httpGet.port).toBe('health');
+    expect(container.readinessProbe.httpGet.port).toBe('health');
+    expect(container.resources.limits).toEqual({ cpu: '1', memory: '512Mi' });
+    const otherCluster = synth({ clusterName: 'other' }).find((o) => o.kind === 'Deployment');
+    expect(otherCluster?.spec.template.metadata.annotations['kubellama.dev/config-sha256']).not.toBe(
+      deployment?.spec.template.metadata.annotations['kubellama.dev/config-sha256'],
+    );
+  });
+
+  it('exposes OTLP 4317/4318 on the otel-collector Service and gives k8sattributes its read-only RBAC', () => {
+    const objects = synth();
+    const service = objects.find((o) => o.kind === 'Service');
+    expect(service?.metadata.name).toBe('otel-collector');
+    expect(service?.spec.ports.map((p: { port: number }) => p.port)).toEqual([4317, 4318, 8889]);
+    expect(objects.find((o) => o.kind === 'ClusterRole')?.rules).toEqual(COLLECTOR_CLUSTER_RULES);
+    for (const rule of COLLECTOR_CLUSTER_RULES) expect(rule.verbs).toEqual(['get', 'list', 'watch']);
+    expect(objects.some((o) => o.kind === 'DaemonSet')).toBe(false);
+  });
+
+  it('adds a node-local DaemonSet agent on request', () => {
+    const objects = synth({ agent: {} });
+    const daemonSet = objects.find((o) => o.kind === 'DaemonSet');
+    expect(daemonSet?.metadata.name).toBe('otel-agent');
+    const agentService = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'otel-agent');
+    expect(agentService?.spec.internalTrafficPolicy).toBe('Local');
+    const agentConfig = parse(
+      objects.find((o) => o.metadata.name === 'otel-agent-config')?.data['config.yaml'],
+    );
+    expect(agentConfig.exporters['otlp_grpc/gateway'].endpoint).toBe(
+      'otel-collector.kubellama-system.svc:4317',
+    );
+    expect(
+      daemonSet?.spec.template.spec.containers[0].ports.some((p: { hostPort?: number }) => p.hostPort),
+    ).toBe(false);
+  });
+
+  it.each([
+    [{ clusterName: 'Prod Cluster' }, 'clusterName'],
+    [{ replicas: -1 }, 'replicas'],
+    [{ agent: { resources: { requests: { cpu: 'lots' } } } }, 'agent.resources.requests.cpu'],
+    [{ image: 'otelcol' }, 'image'],
+    [{ jaegerEndpoint: 'http://jaeger/api/traces' }, 'jaegerEndpoint'],
+  ] as [CollectorChartProps, string][])('refuses %j naming the field', (props, field) => {
+    expect(() => synth(props)).toThrow(ChartPropsError);
+    expect(() => synth(props)).toThrow(new RegExp(`^${field.replace(/\./g, '\\.')}: `));
+  });
+});

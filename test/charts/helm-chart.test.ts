@@ -1,0 +1,84 @@
+// The Helm chart that `npm run synth` writes renders, with the real `helm` binary (built by
+// `npm run tools`), exactly the objects of the cdk8s charts.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { escapeHelm, HELM_CHART_SWITCHES, writeHelmChart } from '../../charts/helm-chart.js';
+import { IMAGES } from '../../charts/images.js';
+import { installApp } from '../../charts/install.js';
+import { binaryPath } from '../tools/catalog.js';
+import type { Manifest } from './helpers/manifest.js';
+
+const HELM = binaryPath('helm');
+
+const outDir = mkdtempSync(join(tmpdir(), 'kubellama-helm-'));
+const app = installApp();
+const chartDir = writeHelmChart(outDir, app);
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+function helm(...args: string[]): string {
+  const run = spawnSync(HELM, args, { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`helm ${args.join(' ')} failed:\n${run.stdout}${run.stderr}`);
+  return run.stdout;
+}
+
+const key = (o: Manifest) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+function byKey(objects: Manifest[]): Map<string, Manifest> {
+  return new Map(objects.map((o) => [key(o), o]));
+}
+
+function synthesized(): Manifest[] {
+  return app.charts.flatMap((chart) => chart.toJson() as Manifest[]);
+}
+
+describe('Helm chart', () => {
+  it('escapes template delimiters in literal text', () => {
+    expect(escapeHelm('legend {{instance}} }}')).toBe('legend {{ "{{" }}instance{{ "}}" }} {{ "}}" }}');
+    expect(readFileSync(join(chartDir, 'templates', 'dashboards.yaml'), 'utf8')).toContain(
+      '{{ "{{" }}instance{{ "}}" }}',
+    );
+  });
+
+  it('has a values switch per chart and every image as a value', () => {
+    const values = parseAllDocuments(readFileSync(join(chartDir, 'values.yaml'), 'utf8'))[0]?.toJS();
+    expect(values.images).toEqual(IMAGES);
+    for (const chart of app.charts)
+      expect(values[HELM_CHART_SWITCHES[chart.node.id] ?? '']).toEqual({ enabled: true });
+  });
+
+  it('passes `helm lint`', () => {
+    expect(helm('lint', chartDir)).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
+  it('renders exactly the synthesized objects (the Namespace once, the CRD from crds/)', () => {
+    const rendered = parseAllDocuments(helm('template', 'kubellama', chartDir, '--include-crds'))
+      .map((d) => d.toJS() as Manifest)
+      .filter(Boolean);
+    const expected = byKey(synthesized());
+    expect(rendered).toHaveLength(expected.size);
+    expect(byKey(rendered)).toEqual(expected);
+  });
+
+  it('turns charts off and swaps images through values', () => {
+    const rendered = parseAllDocuments(
+      helm(
+        'template',
+        'kubellama',
+        chartDir,
+        '--set',
+        'jaeger.enabled=false',
+        '--set',
+        'images.collector=registry.local/otelcol:1.0.0',
+      ),
+    )
+      .map((d) => d.toJS() as Manifest)
+      .filter(Boolean);
+    expect(rendered.some((o) => o.metadata.name === 'jaeger')).toBe(false);
+    const gateway = rendered.find((o) => o.kind === 'Deployment' && o.metadata.name === 'otel-collector');
+    expect(gateway?.spec.template.spec.containers[0].image).toBe('registry.local/otelcol:1.0.0');
+  });
+});

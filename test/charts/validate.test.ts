@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { ChartPropsError } from '../../charts/chart-props-error.js';
+import { checkImage, checkQuantity, imageTag } from '../../charts/validate.js';
+
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+
+describe('prop checks', () => {
+  it.each([
+    'docker.io/jaegertracing/jaeger:2.13.0',
+    'localhost:5000/kubellama/otelcol:0.165.0',
+    `ghcr.io/kubellama/runtime@${DIGEST}`,
+    `ghcr.io/kubellama/runtime:0.1.0@${DIGEST}`,
+  ])('accepts the pinned image %s', (image) => {
+    expect(checkImage('image', image)).toBe(image);
+  });
+
+  it.each(['jaegertracing/jaeger', 'localhost:5000/kubellama/otelcol', 'jaeger:latest', 'UPPER/case:1'])(
+    'refuses the unpinned or malformed image %s',
+    (image) => {
+      expect(() => checkImage('jaeger.image', image)).toThrow(ChartPropsError);
+      expect(() => checkImage('jaeger.image', image)).toThrow(/^jaeger\.image: .* Give a tag/);
+    },
+  );
+
+  it('reads the tag for the version label, ignoring registry ports and digests', () => {
+    expect(imageTag('localhost:5000/otelcol:0.165.0')).toBe('0.165.0');
+    expect(imageTag(`ghcr.io/kubellama/runtime:0.1.0@${DIGEST}`)).toBe('0.1.0');
+    expect(imageTag(`ghcr.io/kubellama/runtime@${DIGEST}`)).toBeUndefined();
+  });
+
+  it('accepts Kubernetes quantities and refuses the rest', () => {
+    for (const q of ['500m', '1', '0.5', '256Mi', '1Gi', '1e3', '2k']) expect(checkQuantity('q', q)).toBe(q);
+    for (const q of ['1 Gi', 'lots', '-1', '1GB', '']) expect(() => checkQuantity('q', q)).toThrow(/^q: /);
+  });
+});
