@@ -1,7 +1,8 @@
 // The metrics kubellama-runtime exposes (OTLP and its Prometheus /metrics), by the names on its
 // /metrics page: what the Grafana dashboard queries. The OTel name maps to the Prometheus one as the
 // OpenTelemetry JS Prometheus exporter does it: "." becomes "_", no unit suffix, and monotonic
-// counters gain `_total`. charts/ may not import runtime/ (the operator imports charts/), so the
+// counters gain `_total` (ours already end in it, so the collector's prometheus exporter, which adds
+// no suffixes, gives the very same names). charts/ may not import runtime/ (the operator imports charts/), so the
 // names are repeated here; tests check them against runtime/telemetry and a live runtime's /metrics.
 
 export type RuntimeMetricType = 'histogram' | 'counter' | 'gauge';
@@ -48,11 +49,11 @@ export const RUNTIME_METRICS = {
     '{token}',
     'Tokens per request by gen_ai.token.type',
   ),
-  promptTokens: metric('llamacpp.prompt_tokens', 'counter', '{token}', 'Prompt tokens evaluated'),
-  promptSeconds: metric('llamacpp.prompt_seconds', 'counter', 's', 'Time spent evaluating prompts'),
-  tokensPredicted: metric('llamacpp.tokens_predicted', 'counter', '{token}', 'Tokens generated'),
+  promptTokens: metric('llamacpp.prompt_tokens_total', 'counter', '{token}', 'Prompt tokens evaluated'),
+  promptSeconds: metric('llamacpp.prompt_seconds_total', 'counter', 's', 'Time spent evaluating prompts'),
+  tokensPredicted: metric('llamacpp.tokens_predicted_total', 'counter', '{token}', 'Tokens generated'),
   tokensPredictedSeconds: metric(
-    'llamacpp.tokens_predicted_seconds',
+    'llamacpp.tokens_predicted_seconds_total',
     'counter',
     's',
     'Time spent generating',
@@ -76,14 +77,6 @@ export const RUNTIME_METRICS = {
 } as const satisfies Record<string, RuntimeMetric>;
 
 export type RuntimeMetricKey = keyof typeof RUNTIME_METRICS;
-
-/**
- * The series base name on the collector's prometheus exporter (translation strategy
- * UnderscoreEscapingWithoutSuffixes): the same, except that it adds no `_total` to counters.
- */
-export function collectorPrometheusName(m: RuntimeMetric): string {
-  return m.otelName.replace(/[^a-zA-Z0-9_]/g, '_');
-}
 
 /** Every series name a metric can show up under on /metrics. */
 export function prometheusSeriesNames(m: RuntimeMetric, base = m.prometheusName): string[] {

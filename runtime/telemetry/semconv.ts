@@ -67,14 +67,17 @@ export const ATTR_ERROR_TYPE = 'error.type' as const;
 
 // Metric names. gen_ai.server.* are the conventions'; the token histogram mirrors
 // gen_ai.client.token.usage on the server side; llamacpp.* match llama.cpp server's own counters.
+// The counters carry `_total` in their OTel names (against OTel's naming advice) so that both
+// Prometheus paths name them alike: this process's /metrics (whose exporter adds `_total` only when
+// missing) and the collector's prometheus exporter (which, without suffixes, adds nothing).
 export const METRIC_GEN_AI_SERVER_REQUEST_DURATION = 'gen_ai.server.request.duration' as const;
 export const METRIC_GEN_AI_SERVER_TIME_TO_FIRST_TOKEN = 'gen_ai.server.time_to_first_token' as const;
 export const METRIC_GEN_AI_SERVER_TIME_PER_OUTPUT_TOKEN = 'gen_ai.server.time_per_output_token' as const;
 export const METRIC_GEN_AI_SERVER_TOKEN_USAGE = 'gen_ai.server.token.usage' as const;
-export const METRIC_LLAMACPP_PROMPT_TOKENS = 'llamacpp.prompt_tokens' as const;
-export const METRIC_LLAMACPP_PROMPT_SECONDS = 'llamacpp.prompt_seconds' as const;
-export const METRIC_LLAMACPP_TOKENS_PREDICTED = 'llamacpp.tokens_predicted' as const;
-export const METRIC_LLAMACPP_TOKENS_PREDICTED_SECONDS = 'llamacpp.tokens_predicted_seconds' as const;
+export const METRIC_LLAMACPP_PROMPT_TOKENS = 'llamacpp.prompt_tokens_total' as const;
+export const METRIC_LLAMACPP_PROMPT_SECONDS = 'llamacpp.prompt_seconds_total' as const;
+export const METRIC_LLAMACPP_TOKENS_PREDICTED = 'llamacpp.tokens_predicted_total' as const;
+export const METRIC_LLAMACPP_TOKENS_PREDICTED_SECONDS = 'llamacpp.tokens_predicted_seconds_total' as const;
 export const METRIC_LLAMACPP_REQUESTS_PROCESSING = 'llamacpp.requests_processing' as const;
 export const METRIC_LLAMACPP_REQUESTS_DEFERRED = 'llamacpp.requests_deferred' as const;
 export const METRIC_LLAMACPP_KV_CACHE_USAGE = 'llamacpp.kv_cache_usage_ratio' as const;

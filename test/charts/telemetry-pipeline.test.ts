@@ -6,11 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { collectorConfig } from '../../charts/collector-config.js';
-import {
-  collectorPrometheusName,
-  prometheusSeriesNames,
-  RUNTIME_METRICS,
-} from '../../charts/runtime-metrics.js';
+import { prometheusSeriesNames, RUNTIME_METRICS } from '../../charts/runtime-metrics.js';
 import { type Collector, httpGet, startCollector, waitFor } from '../harness/index.js';
 import {
   createTestNamespace,
@@ -148,10 +144,8 @@ describe('telemetry pipeline: collector (chart config) → Jaeger (chart config)
   it("exposes the runtime metrics on the collector's Prometheus endpoint, labelled with Kubernetes metadata", async () => {
     if (!collector) throw new Error('not started');
     await sendRuntimeMetrics(collector.otlpGrpcEndpoint, { 'service.name': 'gemma', 'k8s.pod.uid': podUid });
-    // The runtime's own /metrics names, except that the collector adds no `_total` to counters.
-    const expected = Object.values(RUNTIME_METRICS).flatMap((m) =>
-      prometheusSeriesNames(m, collectorPrometheusName(m)),
-    );
+    // Exactly the names of the runtime's own /metrics, so one dashboard serves both.
+    const expected = Object.values(RUNTIME_METRICS).flatMap((m) => prometheusSeriesNames(m));
     const page = await waitFor(
       async () => {
         const response = await httpGet(`${collector?.prometheusUrl}/metrics`);

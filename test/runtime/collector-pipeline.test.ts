@@ -77,7 +77,7 @@ describe('runtime → collector → Jaeger and Prometheus', () => {
     const metrics = await waitFor(
       async () => {
         const text = (await httpGet(`${collector.prometheusUrl}/metrics`)).body;
-        return text.includes('llamacpp_tokens_predicted') ? text : undefined;
+        return text.includes('llamacpp_tokens_predicted_total{') ? text : undefined;
       },
       { description: 'runtime metrics at the collector', timeoutMs: 30_000, intervalMs: 250 },
     );
