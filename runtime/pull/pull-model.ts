@@ -128,6 +128,14 @@ async function pullRemote(options: PullOptions): Promise<PulledModel> {
       cause: error,
     });
   }
+  // An aborted download resolves like a finished one, with only the partial file on disk.
+  if (options.signal?.aborted) {
+    throw new PullError(
+      `download of ${options.uri} was interrupted; the partial file stays in ${dir} and the next pull resumes it`,
+      PULL_EXIT.download,
+      { cause: options.signal.reason },
+    );
+  }
   const bytes = (await stat(path)).size;
   let sha256: string | undefined;
   try {

@@ -1,7 +1,8 @@
 // `pull` through node-llama-cpp's downloader from a real HTTP server on loopback, local files and
 // file:// URIs; sha256 checks; exit codes an init container can rely on.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PULL_EXIT, PullError } from '../../runtime/pull/errors.js';
 import { fileSha256, MANIFEST_FILE, pullModel } from '../../runtime/pull/pull-model.js';
+import { waitFor } from '../harness/index.js';
 import { type TinyModelDir, tinyModelDir } from './runtime-fixture.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -20,13 +22,18 @@ interface ModelServer {
   readonly requests: string[];
   /** Cut the first ranged GET after this many bytes. */
   dropFirstAfter: number | undefined;
+  /** Hold a ranged GET starting at this byte open without sending anything (a stalled link). */
+  stallRangeFrom: number | undefined;
   close(): Promise<void>;
 }
 
 /** A plain HTTP file server with HEAD and Range support, serving one file at /model.gguf. */
 async function serveModel(data: Buffer): Promise<ModelServer> {
   const requests: string[] = [];
-  const state: { dropFirstAfter: number | undefined } = { dropFirstAfter: undefined };
+  const state: { dropFirstAfter: number | undefined; stallRangeFrom: number | undefined } = {
+    dropFirstAfter: undefined,
+    stallRangeFrom: undefined,
+  };
   const server: Server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url} ${req.headers.range ?? ''}`.trim());
     if (req.url !== '/model.gguf') {
@@ -52,6 +59,11 @@ async function serveModel(data: Buffer): Promise<ModelServer> {
       res.write(data.subarray(start, start + cut), () => res.destroy());
       return;
     }
+    if (range && start === state.stallRangeFrom) {
+      state.stallRangeFrom = undefined;
+      res.flushHeaders();
+      return;
+    }
     res.end(data.subarray(start, end + 1));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -59,7 +71,11 @@ async function serveModel(data: Buffer): Promise<ModelServer> {
   return Object.assign(state, {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   }) as ModelServer;
 }
 
@@ -114,6 +130,50 @@ describe('pull', () => {
     expect(http.dropFirstAfter).toBeUndefined();
   });
 
+  it('resumes an interrupted download from the chunks it already has', async () => {
+    // The downloader (ipull) fetches and saves 5 MiB chunks, so resuming needs a file of several.
+    const big = Buffer.alloc(16 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const bigServer = await serveModel(big);
+    try {
+      const dir = join(model.dir, 'resumed');
+      const uri = `${bigServer.url}/model.gguf`;
+      // The last chunk's request gets no bytes: the download hangs there, the other chunks land.
+      bigServer.stallRangeFrom = 10 * 1024 * 1024;
+      const interrupted = new AbortController();
+      let received = 0;
+      const first = pullModel({
+        uri,
+        dir,
+        signal: interrupted.signal,
+        onProgress: ({ downloadedBytes }) => {
+          received = downloadedBytes;
+        },
+      });
+      await waitFor(async () => received >= 10 * 1024 * 1024, { description: 'the first two chunks' });
+      // Give the downloader a moment to write them and its progress record before it is cut off.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      interrupted.abort();
+      await expect(first).rejects.toThrow(/interrupted.*resumes/);
+      expect(readdirSync(dir)).toEqual(['model.gguf.ipull']);
+      const before = bigServer.requests.length;
+      const pulled = await pullModel({ uri, dir, sha256: createHash('sha256').update(big).digest('hex') });
+      expect((await readFile(pulled.path)).equals(big)).toBe(true);
+      // The second pull fetches only the chunk the first did not save (an unranged GET is the
+      // downloader's size probe, cut after its headers).
+      const ranges = bigServer.requests
+        .slice(before)
+        .map((r) => /^GET .* bytes=(\d+)-(\d+)$/.exec(r))
+        .filter((m) => m !== null)
+        .map((m) => [Number(m[1]), Number(m[2])] as const);
+      expect(ranges.length).toBeGreaterThan(0);
+      for (const [from] of ranges) expect(from).toBeGreaterThanOrEqual(10 * 1024 * 1024);
+      expect(ranges.reduce((sum, [from, to]) => sum + to - from + 1, 0)).toBeLessThanOrEqual(6 * 1024 * 1024);
+    } finally {
+      await bigServer.close();
+    }
+  });
+
   it('refuses and removes a download whose sha256 does not match (exit code 4)', async () => {
     const dir = join(model.dir, 'mismatch');
     const error = await pullModel({ uri: `${http.url}/model.gguf`, dir, sha256: 'a'.repeat(64) }).catch(
@@ -155,6 +215,34 @@ describe('pull', () => {
     ]) {
       const error = await pullModel(options).catch((e: unknown) => e);
       expect((error as PullError).exitCode).toBe(PULL_EXIT.usage);
+    }
+  });
+
+  it('keeps the partial download when the command is stopped with SIGTERM (a deleted pod)', async () => {
+    const big = Buffer.alloc(16 * 1024 * 1024, 7);
+    const bigServer = await serveModel(big);
+    try {
+      const dir = join(model.dir, 'cli-sigterm');
+      bigServer.stallRangeFrom = 10 * 1024 * 1024;
+      const child = execFile(
+        process.execPath,
+        [...CLI, 'pull', `${bigServer.url}/model.gguf`, '--dir', dir],
+        {
+          cwd: REPO,
+          timeout: 60_000,
+        },
+      );
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      await waitFor(async () => bigServer.requests.filter((r) => r.includes('bytes=')).length >= 3, {
+        description: 'the chunk requests',
+        timeoutMs: 30_000,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(PULL_EXIT.download);
+      expect(readdirSync(dir)).toEqual(['model.gguf.ipull']);
+    } finally {
+      await bigServer.close();
     }
   });
 

@@ -49,10 +49,16 @@ export function registerPull(program: Command): void {
         return;
       }
       const tty = process.stdout.isTTY === true;
+      // A pod deleted mid-download: stop cleanly so the partial file and its progress record stay,
+      // and the next pull resumes them.
+      const interrupted = new AbortController();
+      const interrupt = () => interrupted.abort(new Error('interrupted by a signal'));
+      process.once('SIGTERM', interrupt).once('SIGINT', interrupt);
       try {
         const pulled = await pullModel({
           uri,
           dir,
+          signal: interrupted.signal,
           sha256: options.sha256 ?? process.env[RUNTIME_ENV.modelSha256],
           progressBar: tty,
           onProgress: tty ? undefined : progressLines(uri),
@@ -63,6 +69,8 @@ export function registerPull(program: Command): void {
         const exitCode = error instanceof PullError ? error.exitCode : PULL_EXIT.failed;
         jsonLog('error', error instanceof Error ? error.message : String(error), { uri, exitCode });
         process.exitCode = exitCode;
+      } finally {
+        process.off('SIGTERM', interrupt).off('SIGINT', interrupt);
       }
     });
 }
