@@ -2,13 +2,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { httpGet } from '../harness/index.js';
+import { httpGet, type Jaeger, startJaeger } from '../harness/index.js';
 import { printLogsOnFailure } from '../harness/vitest.js';
-import { type ChartJaeger, startChartJaeger } from './helpers/run-jaeger.js';
 import { sendSpan } from './helpers/send-telemetry.js';
 
 describe('Jaeger config on the real Jaeger', () => {
-  let jaeger: ChartJaeger | undefined;
+  let jaeger: Jaeger | undefined;
   printLogsOnFailure(() => (jaeger ? [jaeger.process.logFile] : []));
   afterEach(async () => {
     await jaeger?.stop();
@@ -16,7 +15,7 @@ describe('Jaeger config on the real Jaeger', () => {
   });
 
   it('starts with in-memory storage, takes OTLP and serves the trace on its query API and UI', async () => {
-    jaeger = await startChartJaeger(() => ({ type: 'memory', maxTraces: 1000 }));
+    jaeger = await startJaeger({ storage: () => ({ type: 'memory', maxTraces: 1000 }) });
     const traceId = await sendSpan(jaeger.otlpGrpcEndpoint, { 'service.name': 'jaeger-memory-test' });
     const trace = await jaeger.waitForTrace(traceId);
     expect(trace.spans[0]?.operationName).toBe('chat tiny');
@@ -27,9 +26,11 @@ describe('Jaeger config on the real Jaeger', () => {
 
   it('starts with badger storage and writes its keys and values where the config points', async () => {
     let dataDir = '';
-    jaeger = await startChartJaeger((dir) => {
-      dataDir = join(dir, 'badger');
-      return { type: 'badger', directory: dataDir, ttl: '1h' };
+    jaeger = await startJaeger({
+      storage: (dir) => {
+        dataDir = join(dir, 'badger');
+        return { type: 'badger', directory: dataDir, ttl: '1h' };
+      },
     });
     const traceId = await sendSpan(jaeger.otlpGrpcEndpoint, { 'service.name': 'jaeger-badger-test' });
     const trace = await jaeger.waitForTrace(traceId);

@@ -7,7 +7,14 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { collectorConfig } from '../../charts/collector-config.js';
 import { prometheusSeriesNames, RUNTIME_METRICS } from '../../charts/runtime-metrics.js';
-import { type Collector, httpGet, startCollector, waitFor } from '../harness/index.js';
+import {
+  type Collector,
+  httpGet,
+  type Jaeger,
+  startCollector,
+  startJaeger,
+  waitFor,
+} from '../harness/index.js';
 import {
   createTestNamespace,
   printKubeLogsOnFailure,
@@ -15,14 +22,13 @@ import {
   sharedKubeConfig,
 } from '../harness/vitest.js';
 import { sampleNames } from './helpers/record-runtime-metrics.js';
-import { type ChartJaeger, startChartJaeger } from './helpers/run-jaeger.js';
 import { sendRuntimeMetrics, sendSpan } from './helpers/send-telemetry.js';
 
 const CLUSTER = 'pipeline-test';
 const POD_TEMPLATE_HASH = '5d8f7c9b4';
 
 describe('telemetry pipeline: collector (chart config) → Jaeger (chart config) and Prometheus', () => {
-  let jaeger: ChartJaeger | undefined;
+  let jaeger: Jaeger | undefined;
   let collector: Collector | undefined;
   let namespace = '';
   let podUid = '';
@@ -61,7 +67,7 @@ describe('telemetry pipeline: collector (chart config) → Jaeger (chart config)
       },
     });
     podUid = pod.metadata?.uid ?? '';
-    jaeger = await startChartJaeger(() => ({ type: 'memory' }));
+    jaeger = await startJaeger();
     const tracesEndpoint = jaeger.otlpGrpcEndpoint;
     process.env.KUBECONFIG = inject('kubeconfigPath');
     collector = await startCollector({

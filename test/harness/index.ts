@@ -1,13 +1,7 @@
 // The real-component test harness: each server on free loopback ports, in its own temp folder,
 // with its log captured and its process group stopped at the end.
 export { type Etcd, startEtcd } from './etcd.js';
-export {
-  type Jaeger,
-  type JaegerSpan,
-  type JaegerTrace,
-  jaegerConfig,
-  startJaeger,
-} from './jaeger.js';
+export { type Jaeger, type JaegerOptions, type JaegerSpan, type JaegerTrace, startJaeger } from './jaeger.js';
 export {
   type KubeApiServer,
   type KubeApiServerOptions,

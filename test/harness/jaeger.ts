@@ -1,7 +1,9 @@
-// The real Jaeger v2 (all-in-one, in-memory storage) on loopback, and a client for its query API.
+// The real Jaeger v2 on loopback, run on the config the Jaeger chart generates, and a client for its
+// query API.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { type JaegerStorage, jaegerConfig } from '../../charts/jaeger-config.js';
 import { binaryPath } from '../tools/catalog.js';
 import { freePorts } from './ports.js';
 import { ServerProcess } from './server-process.js';
@@ -37,6 +39,8 @@ export interface Jaeger {
   /** Query UI and HTTP API base URL. */
   readonly queryUrl: string;
   readonly process: ServerProcess;
+  /** The config Jaeger runs with. */
+  readonly config: Record<string, unknown>;
   /** Resolves with the trace once it holds at least `minSpans` spans. */
   waitForTrace(traceId: string, options?: { minSpans?: number; timeoutMs?: number }): Promise<JaegerTrace>;
   /** The service names Jaeger has seen. */
@@ -44,46 +48,16 @@ export interface Jaeger {
   stop(): Promise<void>;
 }
 
-/** Jaeger's own config (an OpenTelemetry Collector config), with every listener on a loopback port. */
-export function jaegerConfig(ports: {
-  otlpGrpc: number;
-  otlpHttp: number;
-  query: number;
-  queryGrpc: number;
-  health: number;
-}) {
-  return {
-    service: {
-      extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
-      pipelines: {
-        traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] },
-      },
-      // No self-metrics listener: its fixed default port (8888) would collide between instances.
-      telemetry: { metrics: { level: 'none' }, logs: { level: 'info' } },
-    },
-    extensions: {
-      healthcheckv2: { use_v2: true, http: { endpoint: `127.0.0.1:${ports.health}` } },
-      jaeger_query: {
-        storage: { traces: 'memstore' },
-        http: { endpoint: `127.0.0.1:${ports.query}` },
-        grpc: { endpoint: `127.0.0.1:${ports.queryGrpc}` },
-      },
-      jaeger_storage: { backends: { memstore: { memory: { max_traces: 100_000 } } } },
-    },
-    receivers: {
-      otlp: {
-        protocols: {
-          grpc: { endpoint: `127.0.0.1:${ports.otlpGrpc}` },
-          http: { endpoint: `127.0.0.1:${ports.otlpHttp}` },
-        },
-      },
-    },
-    processors: { batch: { timeout: '100ms' } },
-    exporters: { jaeger_storage_exporter: { trace_storage: 'memstore' } },
-  };
+export interface JaegerOptions {
+  /**
+   * Where traces are kept; gets the server's work folder (for badger's directories).
+   * @default in memory
+   */
+  readonly storage?: (dir: string) => JaegerStorage;
 }
 
-export async function startJaeger(): Promise<Jaeger> {
+/** Jaeger on the config that charts/jaeger-config.ts generates, every listener on a loopback port. */
+export async function startJaeger(options: JaegerOptions = {}): Promise<Jaeger> {
   const dir = makeWorkDir('jaeger');
   const [otlpGrpc, otlpHttp, query, queryGrpc, health] = (await freePorts(5)) as [
     number,
@@ -93,7 +67,12 @@ export async function startJaeger(): Promise<Jaeger> {
     number,
   ];
   const configFile = join(dir, 'jaeger.yaml');
-  writeFileSync(configFile, stringify(jaegerConfig({ otlpGrpc, otlpHttp, query, queryGrpc, health })));
+  const config = jaegerConfig({
+    listenHost: '127.0.0.1',
+    ports: { otlpGrpc, otlpHttp, query, queryGrpc, health },
+    storage: options.storage?.(dir) ?? { type: 'memory' },
+  });
+  writeFileSync(configFile, stringify(config));
   const process = ServerProcess.start({
     name: 'jaeger',
     command: binaryPath('jaeger'),
@@ -120,6 +99,7 @@ export async function startJaeger(): Promise<Jaeger> {
     otlpHttpEndpoint: `http://127.0.0.1:${otlpHttp}`,
     queryUrl,
     process,
+    config,
     async waitForTrace(traceId, options = {}) {
       return waitFor(
         async () => {
