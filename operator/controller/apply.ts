@@ -3,6 +3,8 @@
 // applied configuration AND still contain every applied value. A changed desired object changes
 // the hash (so removed fields are released); an edit by someone else fails the containment check.
 import { createHash } from 'node:crypto';
+// Not in the package's index, but exported by its package.json: the API server's quantity rules.
+import { quantityToScalar } from '@kubernetes/client-node/dist/util.js';
 import type { KubeClient, KubeObject } from './kube-client.js';
 
 export const APPLIED_HASH_ANNOTATION = 'kubellama.dev/applied-hash';
@@ -41,11 +43,23 @@ export function configHash(object: KubeObject): string {
   return createHash('sha256').update(stableStringify(object)).digest('hex').slice(0, 16);
 }
 
+// Values under these keys are resource quantities, which the API server stores in canonical form
+// (`0.5` → `500m`, `1024Mi` → `1Gi`): compared by amount, or every reconcile would re-apply them.
+const QUANTITY_MAPS = new Set(['limits', 'requests', 'capacity']);
+
+function sameQuantity(live: unknown, desired: unknown): boolean {
+  try {
+    return String(quantityToScalar(String(live))) === String(quantityToScalar(String(desired)));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Whether every value in `desired` is present and equal in `live`. Lists compare element by
  * element (live may be longer: others can append, e.g. an injected sidecar).
  */
-export function contains(live: unknown, desired: unknown): boolean {
+export function contains(live: unknown, desired: unknown, isQuantity = false): boolean {
   if (Array.isArray(desired)) {
     if (!Array.isArray(live) || live.length < desired.length) return false;
     return desired.every((item, i) => contains(live[i], item));
@@ -53,12 +67,14 @@ export function contains(live: unknown, desired: unknown): boolean {
   if (desired && typeof desired === 'object') {
     if (!live || typeof live !== 'object' || Array.isArray(live)) return false;
     const liveRecord = live as Record<string, unknown>;
-    return Object.entries(desired).every(([k, v]) => v === undefined || contains(liveRecord[k], v));
+    return Object.entries(desired).every(
+      ([k, v]) => v === undefined || contains(liveRecord[k], v, isQuantity || QUANTITY_MAPS.has(k)),
+    );
   }
-  // Quantities and ports may come back as a number or a string.
-  return (
-    live === desired || (live !== undefined && desired !== undefined && String(live) === String(desired))
-  );
+  if (live === desired) return true;
+  if (live === undefined || desired === undefined) return false;
+  // Ports and quantities may come back as a number or a string.
+  return String(live) === String(desired) || (isQuantity && sameQuantity(live, desired));
 }
 
 export function withAppliedHash<T extends KubeObject>(desired: T): T {

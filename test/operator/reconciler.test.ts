@@ -226,7 +226,13 @@ describe('LlamaModel reconciler (real API server)', () => {
   it('writes nothing to its children when only status changes, and nothing at all on a resync', async () => {
     await createModel(
       client,
-      userModel(ns, 'quiet', { gpu: { count: 0 }, model: { source: 'hf:a/b', cache: { size: '1Gi' } } }),
+      // Quantities the API server rewrites on the children (0.5 → 500m, 1024Mi → 1Gi) must still
+      // count as unchanged.
+      userModel(ns, 'quiet', {
+        gpu: { count: 0 },
+        model: { source: 'hf:a/b', cache: { size: '1024Mi' } },
+        resources: { limits: { cpu: '0.5', memory: '1536Mi' } },
+      }),
     );
     await waitForStatus('quiet', (m) => m.status?.phase === 'Pending', 'Pending');
     const versions = async () =>

@@ -87,6 +87,15 @@ describe('apply containment', () => {
     expect(contains({ a: [1, 2, 3] }, { a: [1, 2] })).toBe(true);
     expect(contains({ a: [1] }, { a: [1, 2] })).toBe(false);
     expect(contains({ q: 2 }, { q: '2' })).toBe(true);
+    // Quantities as the API server stores them (canonical form) match what was applied.
+    const applied = { resources: { limits: { cpu: '0.5', memory: '1024Mi' }, requests: { cpu: 1 } } };
+    const stored = { resources: { limits: { cpu: '500m', memory: '1Gi' }, requests: { cpu: '1' } } };
+    expect(contains(stored, applied)).toBe(true);
+    expect(
+      contains({ resources: { limits: { cpu: '600m' } } }, { resources: { limits: { cpu: '0.5' } } }),
+    ).toBe(false);
+    // Outside a quantity map, strings are compared as strings: an env value '500m' is not '0.5'.
+    expect(contains({ env: [{ value: '500m' }] }, { env: [{ value: '0.5' }] })).toBe(false);
   });
 });
 
