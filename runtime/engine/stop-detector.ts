@@ -24,6 +24,11 @@ export class StopDetector {
   push(chunk: string): string {
     if (this.#stopped) return '';
     this.#text += chunk;
+    if (this.#stops.length === 0) {
+      // Nothing to hold back: release the chunk as is, without searching or slicing.
+      this.#emitted = this.#text.length;
+      return chunk;
+    }
     let cut = -1;
     for (const stop of this.#stops) {
       const at = this.#text.indexOf(stop, Math.max(0, this.#emitted - stop.length + 1));

@@ -2,7 +2,7 @@
 // connection and the request timeout, and maps engine failures to API errors. HTTP errors (queue
 // full, prompt too long) are answered before the first byte of a stream.
 import { randomUUID } from 'node:crypto';
-import { PassThrough } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Attributes } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AbortedError } from '../engine/errors/aborted-error.js';
@@ -119,9 +119,18 @@ export async function handleGeneration(
     return call.format.full(id, created, model, result);
   }
 
-  const stream = new PassThrough();
-  const write = (data: object | string) => {
-    if (!stream.destroyed && !stream.writableEnded) stream.write(sse(data));
+  // A Readable fed with push(): each event goes straight to the piped response, without the
+  // Writable + Transform hop a PassThrough adds per token.
+  const stream = new Readable({ read() {} });
+  let ended = false;
+  const push = (event: string) => {
+    if (!ended && !stream.destroyed) stream.push(event);
+  };
+  const write = (data: object | string) => push(sse(data));
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    if (!stream.destroyed) stream.push(null);
   };
   let markStarted = () => {};
   const started = new Promise<void>((resolve) => {
@@ -166,7 +175,7 @@ export async function handleGeneration(
         if (call.includeUsage) write(call.format.usage(id, created, model, usageOf(result)));
       }
       write('[DONE]');
-      stream.end();
+      end();
     },
     (error) => {
       const apiError = fail(error);
@@ -176,7 +185,7 @@ export async function handleGeneration(
           : new ApiError('server_error', 'Generation failed.').toJSON(),
       );
       app.log('error', 'generation failed mid-stream', { error: String(error) });
-      stream.end();
+      end();
     },
   );
   return reply
