@@ -1,7 +1,6 @@
 // The cluster-wide OpenTelemetry Collector: a gateway Deployment behind the Service every model pod
 // exports to (and, optionally, a node-local DaemonSet agent in front of it), its generated config,
 // and the read-only RBAC that k8sattributes needs.
-import { createHash } from 'node:crypto';
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
@@ -20,6 +19,7 @@ import { selectorLabels, standardLabels } from './labels.js';
 import { systemNamespace } from './system-namespace.js';
 import { checkDnsLabel, checkImage, checkPositiveInteger, imageTag } from './validate.js';
 import {
+  configChecksumAnnotations,
   containerResources,
   type ResourceProps,
   restrictedContainerSecurityContext,
@@ -271,10 +271,7 @@ export class CollectorChart extends Chart {
         template: {
           metadata: {
             labels,
-            // A config change rolls the pods: the collector reads its file only at start.
-            annotations: {
-              'kubellama.dev/config-sha256': createHash('sha256').update(configText).digest('hex'),
-            },
+            annotations: configChecksumAnnotations(configText),
           },
           spec: podSpec,
         },

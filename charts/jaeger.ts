@@ -1,6 +1,5 @@
 // Jaeger v2: one Deployment (collector + query + UI), its Service (UI 16686, OTLP 4317/4318), its
 // generated config, in-memory storage by default or badger on a PersistentVolumeClaim.
-import { createHash } from 'node:crypto';
 import type { V1PodSpec } from '@kubernetes/client-node';
 import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
@@ -19,6 +18,7 @@ import {
   imageTag,
 } from './validate.js';
 import {
+  configChecksumAnnotations,
   containerResources,
   type ResourceProps,
   restrictedContainerSecurityContext,
@@ -198,9 +198,7 @@ export class JaegerChart extends Chart {
         template: {
           metadata: {
             labels,
-            annotations: {
-              'kubellama.dev/config-sha256': createHash('sha256').update(configText).digest('hex'),
-            },
+            annotations: configChecksumAnnotations(configText),
           },
           spec: podSpec,
         },

@@ -1,4 +1,6 @@
-// What every install workload shares: the Pod Security "restricted" contexts and checked resources.
+// What every install workload shares: the Pod Security "restricted" contexts, checked resources
+// and the config checksum that rolls pods.
+import { createHash } from 'node:crypto';
 import type {
   V1PodSecurityContext,
   V1ResourceRequirements,
@@ -49,4 +51,12 @@ export function restrictedContainerSecurityContext(): V1SecurityContext {
     capabilities: { drop: ['ALL'] },
     seccompProfile: { type: 'RuntimeDefault' },
   };
+}
+
+/**
+ * Pod template annotations that change with a mounted config file, so a config change rolls the
+ * pods (the collector and Jaeger read their config only at start).
+ */
+export function configChecksumAnnotations(configText: string): Record<string, string> {
+  return { 'kubellama.dev/config-sha256': createHash('sha256').update(configText).digest('hex') };
 }

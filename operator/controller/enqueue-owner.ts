@@ -27,18 +27,7 @@ export function enqueueOwner<T extends KubeObject>(
   owner: OwnerType,
   enqueue: (request: Request) => void,
 ): EventHandler<T> {
-  const handle = (object: T) => {
-    const request = controllerOwner(object, owner);
-    if (request) enqueue(request);
-  };
-  return {
-    add: handle,
-    update: (oldObject, newObject) => {
-      handle(oldObject);
-      handle(newObject);
-    },
-    delete: handle,
-  };
+  return enqueueMapped((object: T) => controllerOwner(object, owner), enqueue);
 }
 
 /** Maps objects to a request through a function of their own (e.g. pods → the model in a label). */
