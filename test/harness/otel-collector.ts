@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { collectorConfig } from '../../charts/collector-config.js';
 import { binaryPath } from '../tools/catalog.js';
 import { freePorts } from './ports.js';
 import { ServerProcess } from './server-process.js';
@@ -20,38 +21,17 @@ export interface CollectorPorts {
 export type CollectorConfig = Record<string, unknown>;
 
 /**
- * The harness's default pipeline: otlp → memory_limiter → batch → otlp (to `tracesEndpoint`, e.g.
- * Jaeger) for traces, and → prometheus exporter for metrics. charts/ generates the production one.
+ * The harness's default pipeline: the chart's gateway config (charts/collector-config.ts) on
+ * loopback, exporting traces to `tracesEndpoint` (e.g. Jaeger), without k8s_attributes, which
+ * needs an API server (the chart tests that run it pass their own `makeConfig`).
  */
 export function defaultCollectorConfig(ports: CollectorPorts, tracesEndpoint: string): CollectorConfig {
-  return {
-    extensions: { health_check: { endpoint: `127.0.0.1:${ports.health}` } },
-    receivers: {
-      otlp: {
-        protocols: {
-          grpc: { endpoint: `127.0.0.1:${ports.otlpGrpc}` },
-          http: { endpoint: `127.0.0.1:${ports.otlpHttp}` },
-        },
-      },
-    },
-    processors: {
-      memory_limiter: { check_interval: '1s', limit_mib: 256, spike_limit_mib: 64 },
-      batch: { timeout: '100ms' },
-    },
-    exporters: {
-      otlp_grpc: { endpoint: tracesEndpoint.replace(/^https?:\/\//, ''), tls: { insecure: true } },
-      prometheus: { endpoint: `127.0.0.1:${ports.prometheus}` },
-    },
-    service: {
-      extensions: ['health_check'],
-      pipelines: {
-        traces: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['otlp_grpc'] },
-        metrics: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['prometheus'] },
-      },
-      // No self-metrics listener: its fixed default port (8888) would collide between instances.
-      telemetry: { metrics: { level: 'none' } },
-    },
-  };
+  return collectorConfig({
+    listenHost: '127.0.0.1',
+    ports,
+    exportEndpoint: tracesEndpoint,
+    k8sAttributes: false,
+  });
 }
 
 export interface Collector {
