@@ -1,12 +1,12 @@
 // A Helm chart of the same objects `npm run synth` writes: one template per install chart (each
-// switchable in values), images as values, the CRD in the chart's crds/ folder (Helm installs it
-// first), and the shared Namespace once. No other templating: the cdk8s props stay the one place
-// where the install is shaped.
+// switchable in values), images as values (plus `imageRegistry`, which moves kubellama's own
+// images), the CRD in the chart's crds/ folder (Helm installs it first), and the shared Namespace
+// once. No other templating: the cdk8s props stay the one place where the install is shaped.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type App, Yaml } from 'cdk8s';
 import { stringify } from 'yaml';
-import { IMAGES, KUBELLAMA_VERSION } from './images.js';
+import { IMAGES, type ImageKey, KUBELLAMA_VERSION, OWN_IMAGES, type OwnImageKey } from './images.js';
 
 export const HELM_CHART_NAME = 'kubellama';
 
@@ -18,18 +18,49 @@ export const HELM_CHART_SWITCHES: Readonly<Record<string, string>> = {
   dashboards: 'dashboards',
 };
 
-type ImageKey = keyof typeof IMAGES;
+/** The named template that renders one of kubellama's own images, honouring `imageRegistry`. */
+const OWN_IMAGE_TEMPLATE = 'kubellama.ownImage';
+
+// An own image moves to `imageRegistry` only while its images.* value is still the chart's default,
+// so an image set explicitly wins over the registry, as in resolveImages().
+const HELPERS = `{{/* <imageRegistry>/<repository>:<tag> when imageRegistry is set and images.<key> is unchanged */}}
+{{- define "${OWN_IMAGE_TEMPLATE}" -}}
+{{- $ref := index .root.Values.images .key -}}
+{{- if and .root.Values.imageRegistry (eq $ref .default) -}}
+{{- printf "%s/%s" (trimSuffix "/" .root.Values.imageRegistry) .path -}}
+{{- else -}}
+{{- $ref -}}
+{{- end -}}
+{{- end -}}
+`;
 
 /** Escapes Go-template delimiters in literal text (e.g. Grafana's `{{instance}}` legends). */
 export function escapeHelm(text: string): string {
   return text.replace(/\{\{|\}\}/g, (delimiter) => `{{ "${delimiter}" }}`);
 }
 
-/** Replaces each pinned image with its value reference: `image: {{ .Values.images.jaeger }}`. */
-function templateImages(text: string): string {
+function isOwnImage(key: ImageKey): key is OwnImageKey {
+  return key in OWN_IMAGES;
+}
+
+/** The template expression that renders image `key` (default `image`). */
+function imageExpression(key: ImageKey, image: string): string {
+  if (!isOwnImage(key)) return `{{ .Values.images.${key} }}`;
+  const { repository, tag } = OWN_IMAGES[key];
+  return `{{ include "${OWN_IMAGE_TEMPLATE}" (dict "root" $ "key" "${key}" "default" "${image}" "path" "${repository}:${tag}") }}`;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Replaces each image, where it is a whole YAML value (`image: REF`, `value: REF`), with its
+ * template expression. Whole values only: the runtime image is a prefix of the CUDA one.
+ */
+function templateImages(text: string, images: Readonly<Record<ImageKey, string>>): string {
   let out = text;
-  for (const [key, image] of Object.entries(IMAGES) as [ImageKey, string][]) {
-    out = out.split(image).join(`{{ .Values.images.${key} }}`);
+  for (const [key, image] of Object.entries(images) as [ImageKey, string][]) {
+    const pattern = new RegExp(`^(\\s*(?:- )?[A-Za-z]+: )${escapeRegExp(image)}$`, 'gm');
+    out = out.replace(pattern, (_match, prefix: string) => `${prefix}${imageExpression(key, image)}`);
   }
   return out;
 }
@@ -39,15 +70,26 @@ interface K8sObject {
   readonly metadata: { readonly name: string };
 }
 
-/** Writes `<outDir>/<HELM_CHART_NAME>/` from the install App; returns the chart folder. */
-export function writeHelmChart(outDir: string, app: App): string {
+/**
+ * Writes `<outDir>/<HELM_CHART_NAME>/` from the install App, whose images are `images` (the
+ * default values of `images.*`); returns the chart folder.
+ */
+export function writeHelmChart(
+  outDir: string,
+  app: App,
+  images: Readonly<Record<ImageKey, string>> = IMAGES,
+): string {
   const chartDir = join(outDir, HELM_CHART_NAME);
   rmSync(chartDir, { recursive: true, force: true });
   mkdirSync(join(chartDir, 'templates'), { recursive: true });
   mkdirSync(join(chartDir, 'crds'), { recursive: true });
 
   let namespace: K8sObject | undefined;
-  const values: Record<string, unknown> = { namespace: { create: true }, images: { ...IMAGES } };
+  const values: Record<string, unknown> = {
+    namespace: { create: true },
+    imageRegistry: '',
+    images: { ...images },
+  };
   for (const chart of app.charts) {
     const key = HELM_CHART_SWITCHES[chart.node.id];
     if (!key) throw new Error(`no Helm values key for chart ${chart.node.id}: add it to HELM_CHART_SWITCHES`);
@@ -58,7 +100,7 @@ export function writeHelmChart(outDir: string, app: App): string {
     for (const crd of crds)
       writeFileSync(join(chartDir, 'crds', `${crd.metadata.name}.yaml`), Yaml.stringify(crd));
     const rest = objects.filter((o) => o.kind !== 'Namespace' && o.kind !== 'CustomResourceDefinition');
-    const body = templateImages(escapeHelm(Yaml.stringify(...rest)));
+    const body = templateImages(escapeHelm(Yaml.stringify(...rest)), images);
     writeFileSync(
       join(chartDir, 'templates', `${chart.node.id}.yaml`),
       `{{- if .Values.${key}.enabled }}\n${body}{{- end }}\n`,
@@ -70,6 +112,7 @@ export function writeHelmChart(outDir: string, app: App): string {
       `{{- if .Values.namespace.create }}\n${escapeHelm(Yaml.stringify(namespace))}{{- end }}\n`,
     );
   }
+  writeFileSync(join(chartDir, 'templates', '_helpers.tpl'), HELPERS);
   writeFileSync(
     join(chartDir, 'Chart.yaml'),
     stringify({

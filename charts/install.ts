@@ -3,13 +3,18 @@
 import { App } from 'cdk8s';
 import { CollectorChart, type CollectorChartProps } from './collector.js';
 import { DashboardChart } from './dashboard.js';
-import { SYSTEM_NAMESPACE } from './images.js';
+import { IMAGES, type ImageKey, SYSTEM_NAMESPACE } from './images.js';
 import { JaegerChart, type JaegerChartProps } from './jaeger.js';
 import { OperatorChart, type OperatorChartProps } from './operator.js';
 
 export interface InstallProps {
   /** @default SYSTEM_NAMESPACE */
   readonly namespace?: string;
+  /**
+   * Every image of the install, by key (`resolveImages(registry, overrides)`); an image set in a
+   * chart's own props below wins. @default IMAGES
+   */
+  readonly images?: Readonly<Record<ImageKey, string>>;
   readonly operator?: Omit<OperatorChartProps, 'namespace'>;
   readonly collector?: Omit<CollectorChartProps, 'namespace'>;
   readonly jaeger?: Omit<JaegerChartProps, 'namespace'>;
@@ -21,9 +26,20 @@ export const INSTALL_CHARTS = ['operator', 'otel-collector', 'jaeger', 'dashboar
 export function installApp(props: InstallProps = {}): App {
   const app = new App();
   const namespace = props.namespace ?? SYSTEM_NAMESPACE;
-  new OperatorChart(app, 'operator', { ...props.operator, namespace });
-  new CollectorChart(app, 'otel-collector', { ...props.collector, namespace });
-  new JaegerChart(app, 'jaeger', { ...props.jaeger, namespace });
+  const images = props.images ?? IMAGES;
+  new OperatorChart(app, 'operator', {
+    ...props.operator,
+    image: props.operator?.image ?? images.operator,
+    runtimeImage: props.operator?.runtimeImage ?? images.runtime,
+    runtimeCudaImage: props.operator?.runtimeCudaImage ?? images.runtimeCuda,
+    namespace,
+  });
+  new CollectorChart(app, 'otel-collector', {
+    ...props.collector,
+    image: props.collector?.image ?? images.collector,
+    namespace,
+  });
+  new JaegerChart(app, 'jaeger', { ...props.jaeger, image: props.jaeger?.image ?? images.jaeger, namespace });
   new DashboardChart(app, 'dashboards', { namespace });
   return app;
 }

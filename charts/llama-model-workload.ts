@@ -44,14 +44,22 @@ export const RUNTIME_UID = 65532;
 /** Seconds the preStop hook waits so endpoints drop the pod before the server drains and exits. */
 export const PRESTOP_SLEEP_SECONDS = 5;
 
+/** The runtime images a model gets when its spec.runtime.image is empty. */
+export interface RuntimeImages {
+  /** For models with spec.gpu.count 0. */
+  readonly cpu: string;
+  /** For models with spec.gpu.count above 0: llama.cpp built with CUDA. */
+  readonly cuda: string;
+}
+
 export interface LlamaModelWorkloadProps {
   /** The LlamaModel's name: the Deployment's and Service's name and the instance label. */
   readonly name: string;
   readonly namespace: string;
   /** The LlamaModel's spec, defaults filled (as the API server stores it). */
   readonly spec: LlamaModelSpec;
-  /** Runtime image when spec.runtime.image is empty. */
-  readonly defaultImage: string;
+  /** Runtime images when spec.runtime.image is empty: CUDA for GPU models, else CPU. */
+  readonly defaultImages: RuntimeImages;
   readonly telemetry: TelemetryDefaults;
   /** Set by the operator: the LlamaModel as controller owner. @default none */
   readonly ownerReferences?: V1OwnerReference[];
@@ -137,10 +145,10 @@ export class LlamaModelWorkload extends Construct {
 
 function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
   const { name, spec } = props;
-  const image = spec.runtime.image || props.defaultImage;
+  const gpu = spec.gpu.count > 0;
+  const image = spec.runtime.image || (gpu ? props.defaultImages.cuda : props.defaultImages.cpu);
   const location = modelLocation(spec.model.source);
   const sourceClaim = pvcSourceClaim(spec.model.source);
-  const gpu = spec.gpu.count > 0;
   const env = mergeEnv(
     [...runtimeEnv(name, spec), ...telemetryEnv(name, spec, props.telemetry, imageTag(image))],
     spec.runtime.env,

@@ -1,13 +1,17 @@
-// `npm run synth`: writes dist/manifests/<chart>.yaml (one file per chart, each applyable on its own
-// with `kubectl apply -f`), dist/dashboards/kubellama-runtime.json for importing into Grafana, and
-// dist/helm/kubellama, a Helm chart of the same objects.
+// `npm run synth -- [--registry R] [--image KEY=REF ...] [OUT_DIR]`: writes
+// OUT_DIR/manifests/<chart>.yaml (one file per chart, each applyable on its own with
+// `kubectl apply -f`), OUT_DIR/dashboards/kubellama-runtime.json for importing into Grafana, and
+// OUT_DIR/helm/kubellama, a Helm chart of the same objects. OUT_DIR defaults to dist.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Yaml } from 'cdk8s';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { RUNTIME_DASHBOARD_FILE, runtimeDashboard } from './dashboards/runtime-dashboard.js';
 import { writeHelmChart } from './helm-chart.js';
+import { IMAGES, type ImageKey, resolveImages } from './images.js';
 import { type InstallProps, installApp } from './install.js';
+import { checkImage, checkRegistry } from './validate.js';
 
 export interface SynthResult {
   readonly manifests: string[];
@@ -29,12 +33,67 @@ export function synthInstall(outDir: string, props: InstallProps = {}): SynthRes
   });
   const dashboard = join(dashboardDir, RUNTIME_DASHBOARD_FILE);
   writeFileSync(dashboard, `${JSON.stringify(runtimeDashboard(), null, 2)}\n`);
-  const helmChart = writeHelmChart(join(outDir, 'helm'), app);
+  const helmChart = writeHelmChart(join(outDir, 'helm'), app, props.images ?? IMAGES);
   return { manifests, dashboard, helmChart };
 }
 
-if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {
-  const outDir = resolve(process.argv[2] ?? 'dist');
-  const result = synthInstall(outDir);
+const IMAGE_KEYS = Object.keys(IMAGES) as ImageKey[];
+
+/** `KEY=REF` of `--image`, added to the overrides seen so far. */
+function imageOverride(
+  value: string,
+  previous: Partial<Record<ImageKey, string>>,
+): Partial<Record<ImageKey, string>> {
+  const equals = value.indexOf('=');
+  const key = value.slice(0, Math.max(equals, 0));
+  if (!IMAGE_KEYS.includes(key as ImageKey)) {
+    throw new InvalidArgumentError(
+      `"${value}" does not start with an image key; use KEY=REF with KEY one of ${IMAGE_KEYS.join(', ')}`,
+    );
+  }
+  return { ...previous, [key]: asArgument(() => checkImage(`--image ${key}`, value.slice(equals + 1))) };
+}
+
+/** Turns a ChartPropsError into commander's error for a bad option value. */
+function asArgument<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/** The synth CLI: parses argv (without node and the script), writes, and answers the exit code. */
+export function synthCommand(argv: readonly string[]): number {
+  const program = new Command('synth')
+    .description('Writes the install manifests, the Grafana dashboard and the Helm chart.')
+    .argument('[outDir]', 'output folder', 'dist')
+    .option(
+      '--registry <registry>',
+      "registry of kubellama's own images (runtime, runtimeCuda, operator), e.g. localhost:5000/kubellama",
+      (value: string) => asArgument(() => checkRegistry('--registry', value)),
+    )
+    .option(
+      '--image <KEY=REF>',
+      `one image, by key (${IMAGE_KEYS.join(', ')}); repeatable, wins over --registry`,
+      imageOverride,
+      {},
+    )
+    .exitOverride();
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    // Commander already printed the message (or the help).
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  const options = program.opts<{ registry?: string; image: Partial<Record<ImageKey, string>> }>();
+  const outDir = resolve(program.processedArgs[0] as string);
+  const result = synthInstall(outDir, { images: resolveImages(options.registry, options.image) });
   for (const file of [...result.manifests, result.dashboard, result.helmChart]) console.log(`wrote ${file}`);
+  return 0;
+}
+
+if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {
+  process.exitCode = synthCommand(process.argv.slice(2));
 }

@@ -17,8 +17,10 @@ export const OPERATOR_ENV = {
   podNamespace: 'POD_NAMESPACE',
   /** Its pod name: the Lease holder identity (downward API). */
   podName: 'POD_NAME',
-  /** The runtime image model pods get unless a LlamaModel sets `spec.runtime.image`. */
+  /** The runtime image CPU model pods get unless a LlamaModel sets `spec.runtime.image`. */
   runtimeImage: 'KUBELLAMA_RUNTIME_IMAGE',
+  /** The CUDA runtime image of model pods with `spec.gpu.count` above 0, unless `spec.runtime.image` is set. */
+  runtimeCudaImage: 'KUBELLAMA_RUNTIME_CUDA_IMAGE',
   /** The OTLP endpoint injected into model pods unless a LlamaModel sets `spec.telemetry.endpoint`. */
   collectorEndpoint: 'KUBELLAMA_COLLECTOR_ENDPOINT',
   /** Default trace sampling ratio of model pods. */

@@ -38,8 +38,10 @@ export interface OperatorChartProps extends ChartProps {
   readonly name?: string;
   /** @default IMAGES.operator */
   readonly image?: string;
-  /** The runtime image model pods get by default. @default IMAGES.runtime */
+  /** The runtime image CPU model pods (spec.gpu.count 0) get by default. @default IMAGES.runtime */
   readonly runtimeImage?: string;
+  /** The runtime image GPU model pods (spec.gpu.count above 0) get by default. @default IMAGES.runtimeCuda */
+  readonly runtimeCudaImage?: string;
   /** OTLP/gRPC endpoint for the operator's own traces and the default for model pods. @default DEFAULT_OTLP_ENDPOINT */
   readonly otlpEndpoint?: string;
   /** Default trace sampling ratio of model pods (0 to 1). @default 1 */
@@ -68,6 +70,7 @@ export class OperatorChart extends Chart {
     const name = checkDnsSubdomain('name', props.name ?? 'kubellama-operator');
     const image = checkImage('image', props.image ?? IMAGES.operator);
     const runtimeImage = checkImage('runtimeImage', props.runtimeImage ?? IMAGES.runtime);
+    const runtimeCudaImage = checkImage('runtimeCudaImage', props.runtimeCudaImage ?? IMAGES.runtimeCuda);
     const otlpEndpoint = props.otlpEndpoint ?? DEFAULT_OTLP_ENDPOINT;
     if (!/^https?:\/\/[^/\s]+$/.test(otlpEndpoint)) {
       throw new ChartPropsError(
@@ -178,6 +181,7 @@ export class OperatorChart extends Chart {
                   { name: OPERATOR_ENV.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                   { name: OPERATOR_ENV.healthPort, value: String(OPERATOR_PORT) },
                   { name: OPERATOR_ENV.runtimeImage, value: runtimeImage },
+                  { name: OPERATOR_ENV.runtimeCudaImage, value: runtimeCudaImage },
                   { name: OPERATOR_ENV.collectorEndpoint, value: otlpEndpoint },
                   { name: OPERATOR_ENV.samplingRatio, value: String(samplingRatio) },
                   { name: OPERATOR_ENV.watchNamespaces, value: watchNamespaces.join(',') },

@@ -44,6 +44,21 @@ export function checkQuantity(field: string, value: string): string {
   return value;
 }
 
+// A registry plus optional path, no tag: host[:port][/path…], e.g. localhost:5000/kubellama.
+const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*\/?$/;
+
+/** Where kubellama's own images are moved: a registry host with an optional path, no scheme or tag. */
+export function checkRegistry(field: string, value: string): string {
+  if (!REGISTRY.test(value)) {
+    throw new ChartPropsError(
+      field,
+      `"${value}" is not a registry`,
+      'Give a host with an optional port and path, no scheme or tag, e.g. "localhost:5000/kubellama"',
+    );
+  }
+  return value;
+}
+
 /** An image with an explicit tag or digest: `latest` and untagged images are refused (not reproducible). */
 export function checkImage(field: string, value: string): string {
   const lastSegment = value.slice(value.lastIndexOf('/') + 1);

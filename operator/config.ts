@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_OTLP_ENDPOINT, IMAGES, SYSTEM_NAMESPACE } from '../charts/images.js';
+import { OPERATOR_ENV } from '../charts/operator-contract.js';
 
 export interface OperatorConfig {
   /** Path of a kubeconfig; undefined: in-cluster config, else the default loading rules. */
@@ -13,7 +14,10 @@ export interface OperatorConfig {
   readonly namespaces: string[];
   readonly collectorEndpoint: string;
   readonly samplingRatio: number;
+  /** The runtime image of CPU models (spec.gpu.count 0) that name none. */
   readonly runtimeImage: string;
+  /** The runtime image of GPU models (spec.gpu.count above 0) that name none. */
+  readonly runtimeCudaImage: string;
   readonly leaderElect: boolean;
   readonly leaderElectionNamespace: string;
   readonly leaderElectionId: string;
@@ -49,6 +53,12 @@ function endpoint(value: string): string {
   return value;
 }
 
+function image(value: string): string {
+  if (!value || /\s/.test(value))
+    throw new InvalidArgumentError('must be an image reference, e.g. REGISTRY/runtime:TAG');
+  return value;
+}
+
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig {
   const program = new Command('kubellama-operator')
     .description('Reconciles LlamaModels into Deployments and Services running kubellama-runtime.')
@@ -58,28 +68,34 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .addOption(new Option('--kubeconfig <path>', 'kubeconfig file (env KUBECONFIG; default: in-cluster)'))
     .addOption(
       new Option('--namespaces <list>', 'comma-separated namespaces to watch (default: all)').default(
-        env.WATCH_NAMESPACES ?? '',
+        env[OPERATOR_ENV.watchNamespaces] ?? '',
       ),
     )
     .addOption(
       new Option('--collector-endpoint <url>', 'OTLP/gRPC endpoint injected into model pods')
-        .default(env.KUBELLAMA_COLLECTOR_ENDPOINT ?? DEFAULT_OTLP_ENDPOINT)
+        .default(env[OPERATOR_ENV.collectorEndpoint] ?? DEFAULT_OTLP_ENDPOINT)
         .argParser(endpoint),
     )
     .addOption(
       new Option('--sampling-ratio <ratio>', 'default trace sampling ratio of model pods')
-        .default(env.KUBELLAMA_SAMPLING_RATIO ?? 1)
+        .default(env[OPERATOR_ENV.samplingRatio] ?? 1)
         .argParser(ratio),
     )
     .addOption(
-      new Option('--runtime-image <image>', 'default kubellama-runtime image').default(
-        env.KUBELLAMA_RUNTIME_IMAGE ?? IMAGES.runtime,
+      new Option('--runtime-image <image>', 'kubellama-runtime image of CPU models').default(
+        env[OPERATOR_ENV.runtimeImage] ?? IMAGES.runtime,
       ),
+    )
+    .addOption(
+      new Option(
+        '--runtime-cuda-image <image>',
+        'kubellama-runtime image of models with spec.gpu.count above 0 (llama.cpp with CUDA)',
+      ).default(env[OPERATOR_ENV.runtimeCudaImage] ?? IMAGES.runtimeCuda),
     )
     .addOption(new Option('--no-leader-elect', 'run without leader election (one replica only)'))
     .addOption(
       new Option('--leader-election-namespace <ns>', 'namespace of the leader Lease').default(
-        env.POD_NAMESPACE ?? SYSTEM_NAMESPACE,
+        env[OPERATOR_ENV.podNamespace] ?? SYSTEM_NAMESPACE,
       ),
     )
     .addOption(
@@ -103,7 +119,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     )
     .addOption(
       new Option('--health-port <port>', 'port of /healthz, /readyz and /metrics')
-        .default(env.KUBELLAMA_HEALTH_PORT ?? 8081)
+        .default(env[OPERATOR_ENV.healthPort] ?? 8081)
         .argParser(positiveInt),
     )
     .addOption(new Option('--concurrency <n>', 'models reconciled at once').default(4).argParser(positiveInt))
@@ -125,6 +141,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     collectorEndpoint: string;
     samplingRatio: number | string;
     runtimeImage: string;
+    runtimeCudaImage: string;
     leaderElect: boolean;
     leaderElectionNamespace: string;
     leaderElectionId: string;
@@ -154,11 +171,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       .filter(Boolean),
     collectorEndpoint,
     samplingRatio: check('sampling-ratio', ratio, o.samplingRatio),
-    runtimeImage: o.runtimeImage,
+    runtimeImage: check('runtime-image', image, o.runtimeImage),
+    runtimeCudaImage: check('runtime-cuda-image', image, o.runtimeCudaImage),
     leaderElect: o.leaderElect && env.KUBELLAMA_LEADER_ELECT !== 'false',
     leaderElectionNamespace: o.leaderElectionNamespace,
     leaderElectionId: o.leaderElectionId,
-    identity: `${o.identity ?? env.POD_NAME ?? hostname()}_${randomBytes(4).toString('hex')}`,
+    identity: `${o.identity ?? env[OPERATOR_ENV.podName] ?? hostname()}_${randomBytes(4).toString('hex')}`,
     leaseDurationSeconds: Math.max(1, o.leaseDurationSeconds),
     renewDeadlineSeconds: Math.max(1, o.renewDeadlineSeconds),
     retryPeriodSeconds: Math.max(1, o.retryPeriodSeconds),

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // kubellama-operator: fills its caches, campaigns for the leader Lease, and reconciles LlamaModels
 // while it leads. /healthz, /readyz (caches synced) and /metrics share one port. SIGTERM stops it
 // gracefully: reconciles in flight finish, and the Lease is released so a standby takes over.
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     client,
     recorder: new EventRecorder(client, SERVICE_NAME),
     defaults: {
-      runtimeImage: config.runtimeImage,
+      runtimeImages: { cpu: config.runtimeImage, cuda: config.runtimeCudaImage },
       telemetry: { endpoint: config.collectorEndpoint, samplingRatio: config.samplingRatio },
     },
     namespaces: config.namespaces,

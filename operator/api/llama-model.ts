@@ -168,7 +168,8 @@ const Runtime = Type.Object(
   {
     image: Type.Optional(
       Type.String({
-        description: "The kubellama-runtime image. Empty: the operator's default.",
+        description:
+          "The kubellama-runtime image. Empty: the operator's default, its CUDA image when gpu.count is above 0, else its CPU image.",
         maxLength: 512,
       }),
     ),

@@ -2,12 +2,13 @@
 // configuration: rendered by the cdk8s construct in charts/ and owned by the model (controller).
 import type { V1Deployment, V1PersistentVolumeClaim, V1Service } from '@kubernetes/client-node';
 import type { TelemetryDefaults } from '../../charts/llama-model-env.js';
-import { renderLlamaModelWorkload } from '../../charts/llama-model-workload.js';
+import { type RuntimeImages, renderLlamaModelWorkload } from '../../charts/llama-model-workload.js';
 import { API_VERSION, KIND, type LlamaModel } from '../api/llama-model.js';
 import type { KubeObject } from '../controller/kube-client.js';
 
 export interface WorkloadDefaults {
-  readonly runtimeImage: string;
+  /** The runtime images of models that name none: CUDA for GPU models, else CPU. */
+  readonly runtimeImages: RuntimeImages;
   readonly telemetry: TelemetryDefaults;
 }
 
@@ -24,7 +25,7 @@ export function desiredState(model: LlamaModel, defaults: WorkloadDefaults): Des
     name,
     namespace,
     spec: model.spec,
-    defaultImage: defaults.runtimeImage,
+    defaultImages: defaults.runtimeImages,
     telemetry: defaults.telemetry,
     ownerReferences: [
       { apiVersion: API_VERSION, kind: KIND, name, uid, controller: true, blockOwnerDeletion: true },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { escapeHelm, HELM_CHART_SWITCHES, writeHelmChart } from '../../charts/helm-chart.js';
-import { IMAGES } from '../../charts/images.js';
+import { IMAGES, resolveImages } from '../../charts/images.js';
 import { installApp } from '../../charts/install.js';
 import { binaryPath } from '../tools/catalog.js';
 import type { Manifest } from './helpers/manifest.js';
@@ -31,8 +31,14 @@ function byKey(objects: Manifest[]): Map<string, Manifest> {
   return new Map(objects.map((o) => [key(o), o]));
 }
 
-function synthesized(): Manifest[] {
-  return app.charts.flatMap((chart) => chart.toJson() as Manifest[]);
+function synthesized(from = app): Manifest[] {
+  return from.charts.flatMap((chart) => chart.toJson() as Manifest[]);
+}
+
+function template(...args: string[]): Manifest[] {
+  return parseAllDocuments(helm('template', 'kubellama', chartDir, ...args))
+    .map((d) => d.toJS() as Manifest)
+    .filter(Boolean);
 }
 
 describe('Helm chart', () => {
@@ -46,6 +52,7 @@ describe('Helm chart', () => {
   it('has a values switch per chart and every image as a value', () => {
     const values = parseAllDocuments(readFileSync(join(chartDir, 'values.yaml'), 'utf8'))[0]?.toJS();
     expect(values.images).toEqual(IMAGES);
+    expect(values.imageRegistry).toBe('');
     for (const chart of app.charts)
       expect(values[HELM_CHART_SWITCHES[chart.node.id] ?? '']).toEqual({ enabled: true });
   });
@@ -64,21 +71,51 @@ describe('Helm chart', () => {
   });
 
   it('turns charts off and swaps images through values', () => {
-    const rendered = parseAllDocuments(
-      helm(
-        'template',
-        'kubellama',
-        chartDir,
-        '--set',
-        'jaeger.enabled=false',
-        '--set',
-        'images.collector=registry.local/otelcol:1.0.0',
-      ),
-    )
-      .map((d) => d.toJS() as Manifest)
-      .filter(Boolean);
+    const rendered = template(
+      '--set',
+      'jaeger.enabled=false',
+      '--set',
+      'images.collector=registry.local/otelcol:1.0.0',
+    );
     expect(rendered.some((o) => o.metadata.name === 'jaeger')).toBe(false);
     const gateway = rendered.find((o) => o.kind === 'Deployment' && o.metadata.name === 'otel-collector');
     expect(gateway?.spec.template.spec.containers[0].image).toBe('registry.local/otelcol:1.0.0');
+  });
+
+  it("moves only kubellama's own images with imageRegistry, exactly as synth --registry does", () => {
+    const registry = 'registry.local:5000/team';
+    const rendered = template('--set', `imageRegistry=${registry}/`);
+    const expected = byKey(synthesized(installApp({ images: resolveImages(registry) })));
+    expect(byKey(rendered)).toEqual(expected);
+    const operator = rendered.find(
+      (o) => o.kind === 'Deployment' && o.metadata.name === 'kubellama-operator',
+    );
+    const container = operator?.spec.template.spec.containers[0];
+    expect(container.image).toBe(`${registry}/operator:${IMAGES.operator.split(':').pop()}`);
+    const env = Object.fromEntries(
+      container.env.map((e: { name: string; value?: string }) => [e.name, e.value]),
+    );
+    expect(env.KUBELLAMA_RUNTIME_IMAGE).toMatch(new RegExp(`^${registry}/runtime:[^-]+$`));
+    expect(env.KUBELLAMA_RUNTIME_CUDA_IMAGE).toMatch(new RegExp(`^${registry}/runtime:.+-cuda$`));
+    const gateway = rendered.find((o) => o.kind === 'Deployment' && o.metadata.name === 'otel-collector');
+    expect(gateway?.spec.template.spec.containers[0].image).toBe(IMAGES.collector);
+  });
+
+  it('lets an image set explicitly win over imageRegistry', () => {
+    const rendered = template(
+      '--set',
+      'imageRegistry=registry.local/team',
+      '--set',
+      'images.operator=other.local/operator:9.9.9',
+    );
+    const operator = rendered.find(
+      (o) => o.kind === 'Deployment' && o.metadata.name === 'kubellama-operator',
+    );
+    const container = operator?.spec.template.spec.containers[0];
+    expect(container.image).toBe('other.local/operator:9.9.9');
+    const env = Object.fromEntries(
+      container.env.map((e: { name: string; value?: string }) => [e.name, e.value]),
+    );
+    expect(env.KUBELLAMA_RUNTIME_IMAGE).toBe(resolveImages('registry.local/team').runtime);
   });
 });

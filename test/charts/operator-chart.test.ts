@@ -85,6 +85,7 @@ describe('OperatorChart', () => {
       container?.env.map((e: { name: string; value?: string }) => [e.name, e.value]),
     );
     expect(env.KUBELLAMA_RUNTIME_IMAGE).toBe(IMAGES.runtime);
+    expect(env.KUBELLAMA_RUNTIME_CUDA_IMAGE).toBe(IMAGES.runtimeCuda);
     expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector.kubellama-system.svc:4317');
   });
 
@@ -115,6 +116,7 @@ describe('OperatorChart', () => {
     expect(config).toMatchObject({
       healthPort: OPERATOR_PORT,
       runtimeImage: IMAGES.runtime,
+      runtimeCudaImage: IMAGES.runtimeCuda,
       collectorEndpoint: 'http://otel-collector.kubellama-system.svc:4317',
       traceEndpoint: 'http://otel-collector.kubellama-system.svc:4317',
       samplingRatio: 0.25,
@@ -129,6 +131,7 @@ describe('OperatorChart', () => {
     [{ namespace: 'Bad_NS' }, 'namespace'],
     [{ image: 'ghcr.io/kubellama/operator' }, 'image'],
     [{ image: 'ghcr.io/kubellama/operator:latest' }, 'image'],
+    [{ runtimeCudaImage: 'ghcr.io/kubellama/runtime' }, 'runtimeCudaImage'],
     [{ replicas: 0 }, 'replicas'],
     [{ resources: { limits: { memory: '1 gig' } } }, 'resources.limits.memory'],
     [{ otlpEndpoint: 'collector:4317' }, 'otlpEndpoint'],

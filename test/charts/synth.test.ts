@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { RUNTIME_DASHBOARD_FILE, runtimeDashboard } from '../../charts/dashboards/runtime-dashboard.js';
-import { IMAGES } from '../../charts/images.js';
+import { IMAGES, resolveImages } from '../../charts/images.js';
 import { INSTALL_CHARTS } from '../../charts/install.js';
 import { synthInstall } from '../../charts/main.js';
 
@@ -52,5 +52,38 @@ describe('synth', () => {
       'templates',
       'values.yaml',
     ]);
+  });
+
+  it('moves images with --registry and --image, naming valid keys when one is wrong', () => {
+    const out = tempDir();
+    const synth = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'charts/main.ts', ...args], { encoding: 'utf8' });
+    const run = synth(
+      '--registry',
+      'localhost:5000/kl',
+      '--image',
+      'jaeger=registry.local/jaeger:2.13.0',
+      out,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const expected = resolveImages('localhost:5000/kl', { jaeger: 'registry.local/jaeger:2.13.0' });
+    const text = (file: string) => readFileSync(join(out, 'manifests', file), 'utf8');
+    expect(text('operator.yaml')).toContain(`image: ${expected.operator}\n`);
+    expect(text('operator.yaml')).toContain(`value: ${expected.runtime}\n`);
+    expect(text('operator.yaml')).toContain(`value: ${expected.runtimeCuda}\n`);
+    expect(text('jaeger.yaml')).toContain('image: registry.local/jaeger:2.13.0\n');
+    expect(text('otel-collector.yaml')).toContain(`image: ${IMAGES.collector}\n`);
+    const values = parseAllDocuments(
+      readFileSync(join(out, 'helm', 'kubellama', 'values.yaml'), 'utf8'),
+    )[0]?.toJS();
+    expect(values.images).toEqual(expected);
+
+    const badKey = synth('--image', 'otelcol=registry.local/otelcol:1.0.0', tempDir());
+    expect(badKey.status).toBe(2);
+    expect(badKey.stderr).toContain('runtime, runtimeCuda, operator, collector, jaeger');
+    const badRegistry = synth('--registry', 'https://registry.local', tempDir());
+    expect(badRegistry.status).toBe(2);
+    expect(badRegistry.stderr).toMatch(/--registry.*not a registry/);
   });
 });

@@ -13,6 +13,7 @@ describe('operator configuration', () => {
       collectorEndpoint: DEFAULT_OTLP_ENDPOINT,
       samplingRatio: 1,
       runtimeImage: IMAGES.runtime,
+      runtimeCudaImage: IMAGES.runtimeCuda,
       leaderElect: true,
       leaderElectionNamespace: SYSTEM_NAMESPACE,
       healthPort: 8081,
@@ -26,6 +27,7 @@ describe('operator configuration', () => {
       KUBELLAMA_COLLECTOR_ENDPOINT: 'http://collector:4317',
       KUBELLAMA_SAMPLING_RATIO: '0.25',
       KUBELLAMA_RUNTIME_IMAGE: 'registry/runtime:1',
+      KUBELLAMA_RUNTIME_CUDA_IMAGE: 'registry/runtime:1-cuda',
       POD_NAMESPACE: 'ops',
       KUBELLAMA_LEADER_ELECT: 'false',
     };
@@ -35,10 +37,12 @@ describe('operator configuration', () => {
       collectorEndpoint: 'http://collector:4317',
       samplingRatio: 0.5,
       runtimeImage: 'registry/runtime:1',
+      runtimeCudaImage: 'registry/runtime:1-cuda',
       leaderElectionNamespace: 'ops',
       leaderElect: false,
     });
     expect(parseConfig(['--no-leader-elect'], {}).leaderElect).toBe(false);
+    expect(parseConfig(['--runtime-cuda-image', 'r/rt:2-cuda'], env).runtimeCudaImage).toBe('r/rt:2-cuda');
   });
 
   it('refuses bad values, naming the flag', () => {
@@ -47,6 +51,7 @@ describe('operator configuration', () => {
       /--collector-endpoint.*http/,
     );
     expect(() => parseConfig(['--health-port', 'x'], {})).toThrow(/--health-port/);
+    expect(() => parseConfig([], { KUBELLAMA_RUNTIME_CUDA_IMAGE: '' })).toThrow(/--runtime-cuda-image/);
     expect(() => parseConfig([], { KUBELLAMA_SAMPLING_RATIO: 'lots' })).toThrow(/sampling-ratio|0 to 1/);
   });
 });

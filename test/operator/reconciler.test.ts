@@ -10,7 +10,13 @@ import { deploymentPath, modelPath, podPath, pvcPath, servicePath } from '../../
 import { waitFor } from '../harness/index.js';
 import { createTestNamespace, printKubeLogsOnFailure, sharedKubeConfig } from '../harness/vitest.js';
 import { clientFor, createModel, installCrd, userModel } from './support/kube.js';
-import { type RunningOperator, runOperator, TEST_ENDPOINT, TEST_IMAGE } from './support/operator.js';
+import {
+  type RunningOperator,
+  runOperator,
+  TEST_CUDA_IMAGE,
+  TEST_ENDPOINT,
+  TEST_IMAGE,
+} from './support/operator.js';
 import { GPU_SPEC } from './support/specs.js';
 
 const envOf = (d: V1Deployment, container = 'runtime') =>
@@ -72,7 +78,8 @@ describe('LlamaModel reconciler (real API server)', () => {
     expect(d.spec?.replicas).toBe(1);
     const pod = d.spec!.template.spec!;
     const [runtime] = pod.containers;
-    expect(runtime?.image).toBe(TEST_IMAGE);
+    // A GPU model gets the operator's CUDA image by default.
+    expect(runtime?.image).toBe(TEST_CUDA_IMAGE);
     expect([...(runtime?.command ?? []), ...(runtime?.args ?? [])]).toEqual(['kubellama-runtime', 'serve']);
     expect(runtime?.resources?.limits).toEqual({ cpu: '4', memory: '8Gi', 'nvidia.com/gpu': '2' });
     expect(pod.nodeSelector).toEqual({ pool: 'gpu', 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });

@@ -5,20 +5,21 @@ import { renderLlamaModelWorkload } from '../../charts/llama-model-workload.js';
 import { llamaModelCrd } from '../../operator/api/crd.js';
 import type { LlamaModelSpec } from '../../operator/api/llama-model.js';
 
-const spec = (source: string): LlamaModelSpec => ({
+const spec = (source: string, gpus = 0): LlamaModelSpec => ({
   model: { source },
   replicas: 1,
-  gpu: { count: 0, resourceName: 'nvidia.com/gpu' },
+  gpu: { count: gpus, resourceName: 'nvidia.com/gpu' },
   runtime: { contextSize: 4096, parallel: 4, gpuLayers: 'auto', threads: 'auto', args: [], env: [] },
   telemetry: { detail: 'token', captureContent: true },
 });
 
-function render(source: string): V1Deployment {
+function render(source: string, gpus = 0, image?: string): V1Deployment {
+  const withSpec = spec(source, gpus);
   const objects = renderLlamaModelWorkload({
     name: 'm',
     namespace: 'ns',
-    spec: spec(source),
-    defaultImage: 'runtime:1',
+    spec: { ...withSpec, runtime: { ...withSpec.runtime, image } },
+    defaultImages: { cpu: 'runtime:1', cuda: 'runtime:1-cuda' },
     telemetry: { endpoint: 'http://c:4317', samplingRatio: 1 },
   });
   expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Service']);
@@ -61,6 +62,16 @@ describe('LlamaModel workload construct', () => {
       readOnly: true,
     });
     expect(env(d).KUBELLAMA_MODEL).toBe('/model-source/gemma/m.gguf');
+  });
+
+  it('runs CPU models on the CPU image and GPU models on the CUDA image; spec.runtime.image wins', () => {
+    const images = (d: V1Deployment) => [
+      ...(d.spec?.template.spec?.initContainers ?? []).map((c) => c.image),
+      ...(d.spec?.template.spec?.containers ?? []).map((c) => c.image),
+    ];
+    expect(images(render('hf:o/r:Q8_0'))).toEqual(['runtime:1', 'runtime:1']);
+    expect(images(render('hf:o/r:Q8_0', 1))).toEqual(['runtime:1-cuda', 'runtime:1-cuda']);
+    expect(images(render('hf:o/r:Q8_0', 1, 'mine:2'))).toEqual(['mine:2', 'mine:2']);
   });
 
   it('serves a file:// source in place', () => {

@@ -6,6 +6,8 @@ import { KubeClient } from '../../../operator/controller/kube-client.js';
 import { LlamaModelController } from '../../../operator/llamamodel/controller.js';
 
 export const TEST_IMAGE = 'ghcr.io/kubellama/runtime:test';
+/** The default image of models with spec.gpu.count above 0. */
+export const TEST_CUDA_IMAGE = 'ghcr.io/kubellama/runtime:test-cuda';
 export const TEST_ENDPOINT = 'http://otel-collector.kubellama-system.svc:4317';
 
 export interface RunningOperator {
@@ -26,7 +28,10 @@ export async function runOperator(kc: KubeConfig, namespace: string): Promise<Ru
   const controller = new LlamaModelController({
     client,
     recorder: new EventRecorder(client, 'kubellama-operator'),
-    defaults: { runtimeImage: TEST_IMAGE, telemetry: { endpoint: TEST_ENDPOINT, samplingRatio: 0.5 } },
+    defaults: {
+      runtimeImages: { cpu: TEST_IMAGE, cuda: TEST_CUDA_IMAGE },
+      telemetry: { endpoint: TEST_ENDPOINT, samplingRatio: 0.5 },
+    },
     namespaces: [namespace],
     concurrency: 2,
     observe: (event) => {
