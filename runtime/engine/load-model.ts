@@ -10,6 +10,7 @@ import {
   LlamaLogLevel,
   type LlamaModel,
 } from 'node-llama-cpp';
+import { gpuBackendReport } from './gpu-backend.js';
 import type { EngineOptions, ModelInfo } from './types.js';
 
 /** Used when the model was trained on more: a big context costs memory for every sequence. */
@@ -40,14 +41,16 @@ export async function loadModel(options: EngineOptions): Promise<LoadedModel> {
   const started = performance.now();
   const threads = options.threads ?? 1;
   const parallel = options.parallel ?? 1;
+  const gpu = options.gpu ?? 'auto';
   const llama = await getLlama({
-    gpu: options.gpu ?? 'auto',
+    gpu,
     // The prebuilt binaries only: a pod must never try to compile llama.cpp.
     build: 'never',
     maxThreads: threads,
     logLevel: LlamaLogLevel.warn,
   });
   try {
+    const backend = await gpuBackendReport(llama, gpu === false);
     const model = await llama.loadModel({
       modelPath: options.modelPath,
       gpuLayers: options.gpuLayers ?? 'auto',
@@ -73,6 +76,7 @@ export async function loadModel(options: EngineOptions): Promise<LoadedModel> {
       gpu: llama.gpu,
       threads,
       loadSeconds: (performance.now() - started) / 1000,
+      backend,
     };
     return { llama, model, context, info };
   } catch (error) {

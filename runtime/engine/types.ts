@@ -1,5 +1,5 @@
 // Option and result types of the engine. Each default is stated where the option is declared.
-import type { Token } from 'node-llama-cpp';
+import type { LlamaGpuType, Token } from 'node-llama-cpp';
 
 export interface EngineOptions {
   /** Path of a local GGUF file. */
@@ -16,7 +16,7 @@ export interface EngineOptions {
   readonly batchSize?: number;
   /** Requests that may wait for a free sequence; beyond it a request is refused. @default 16 */
   readonly maxQueue?: number;
-  /** Use a GPU backend when one is found (`auto`) or never (`false`). @default 'auto' */
+  /** Use a GPU backend when one is found (`auto`) or never (`false`: disabled on purpose). @default 'auto' */
   readonly gpu?: 'auto' | false;
   /** Called once the model has loaded, with what the load span and metrics report. */
   readonly onLoaded?: (info: ModelInfo) => void;
@@ -37,7 +37,56 @@ export interface ModelInfo {
   readonly gpu: string | false;
   readonly threads: number;
   readonly loadSeconds: number;
+  /** Which llama.cpp backend runs the model, and why not a GPU one. */
+  readonly backend: GpuBackendReport;
 }
+
+/** A llama.cpp GPU backend node-llama-cpp ships a prebuilt binary for. */
+export type GpuBackend = Exclude<LlamaGpuType, false>;
+
+/** A GPU prebuilt package node-llama-cpp would load for its backend. */
+export interface GpuPrebuilt {
+  readonly backend: GpuBackend;
+  /** e.g. `@node-llama-cpp/linux-x64-cuda` */
+  readonly packageName: string;
+}
+
+/** What was found out about the llama.cpp backend at load; the input of gpuBackendVerdict. */
+export interface GpuBackendFacts {
+  /** GPU prebuilts installed at node-llama-cpp's own version (others it would not load). */
+  readonly installed: readonly GpuPrebuilt[];
+  /** GPU backends whose driver and libraries node-llama-cpp found: the only ones it tries. */
+  readonly detected: readonly GpuBackend[];
+  /** The backend llama.cpp runs on; false for the CPU. */
+  readonly used: GpuBackend | false;
+  /** GPU use was turned off on purpose (EngineOptions.gpu false). */
+  readonly disabled: boolean;
+  /** Names of the GPU devices in use; empty on the CPU. */
+  readonly devices: readonly string[];
+  /** Total VRAM of those devices, in bytes; 0 on the CPU. */
+  readonly vramTotalBytes: number;
+  /** NVIDIA_VISIBLE_DEVICES as the container runtime saw it; undefined when unset. */
+  readonly nvidiaVisibleDevices: string | undefined;
+}
+
+/** Why an installed GPU prebuilt was not used. */
+export type GpuFallbackReason = 'no-device-visible' | 'libraries-not-found' | 'load-failed';
+
+export interface SkippedGpuPrebuilt extends GpuPrebuilt {
+  readonly reason: GpuFallbackReason;
+}
+
+/** The start-up log line and the fallback flag, derived from the facts. */
+export interface GpuBackendVerdict {
+  readonly level: 'info' | 'warn';
+  readonly message: string;
+  /** A GPU prebuilt is installed and GPU use was not disabled, yet llama.cpp runs on the CPU. */
+  readonly fallback: boolean;
+  /** The installed GPU prebuilts that were not used, each with its likely reason (on fallback). */
+  readonly skipped: readonly SkippedGpuPrebuilt[];
+}
+
+export interface GpuBackendReport extends GpuBackendFacts, GpuBackendVerdict {}
 
 export interface ChatMessage {
   readonly role: 'system' | 'developer' | 'user' | 'assistant';
