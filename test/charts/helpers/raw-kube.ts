@@ -29,6 +29,7 @@ const COLLECTIONS: Record<string, { prefix: string; plural: string; namespaced: 
   ConfigMap: { prefix: '/api/v1', plural: 'configmaps', namespaced: true },
   Service: { prefix: '/api/v1', plural: 'services', namespaced: true },
   PersistentVolumeClaim: { prefix: '/api/v1', plural: 'persistentvolumeclaims', namespaced: true },
+  PersistentVolume: { prefix: '/api/v1', plural: 'persistentvolumes', namespaced: false },
   Pod: { prefix: '/api/v1', plural: 'pods', namespaced: true },
   Event: { prefix: '/api/v1', plural: 'events', namespaced: true },
   Secret: { prefix: '/api/v1', plural: 'secrets', namespaced: true },

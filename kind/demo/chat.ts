@@ -1,0 +1,57 @@
+// The demo's one request: an OpenAI chat completion to the model through its port-forward, the
+// trace id from the runtime's W3C `traceresponse` header, and a wait until Jaeger has that trace.
+import { setTimeout as sleep } from 'node:timers/promises';
+import OpenAI from 'openai';
+import { TRACERESPONSE_HEADER } from '../../runtime/server/http-tracing.js';
+
+export const DEMO_PROMPT = 'In one sentence: why is the sky blue?';
+
+export interface ChatAnswer {
+  readonly answer: string;
+  readonly traceId: string;
+}
+
+/** The trace id of a `traceresponse` value: `00-<trace-id>-<span-id>-<flags>`. */
+export function traceIdOf(traceresponse: string | null): string {
+  const match = /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceresponse?.trim() ?? '');
+  if (!match?.[1]) {
+    throw new Error(
+      `the runtime answered no valid ${TRACERESPONSE_HEADER} header (got ${JSON.stringify(traceresponse)})`,
+    );
+  }
+  return match[1];
+}
+
+export async function chat(baseURL: string, model: string, prompt = DEMO_PROMPT): Promise<ChatAnswer> {
+  // The runtime needs no key unless one is configured; the client insists on some string.
+  const client = new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 2, timeout: 120_000 });
+  const { data, response } = await client.chat.completions
+    .create({ model, messages: [{ role: 'user', content: prompt }], max_tokens: 96 })
+    .withResponse();
+  return {
+    answer: data.choices[0]?.message.content?.trim() ?? '',
+    traceId: traceIdOf(response.headers.get(TRACERESPONSE_HEADER)),
+  };
+}
+
+/** The span names of a trace once Jaeger's query API has it (exports are batched: seconds). */
+export async function waitForTrace(
+  jaegerUrl: string,
+  traceId: string,
+  timeoutMs = 60_000,
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${jaegerUrl}/api/traces/${traceId}`).catch(() => undefined);
+    if (response?.ok) {
+      const body = (await response.json()) as {
+        data?: { spans: { operationName: string; startTime: number }[] }[];
+      };
+      const spans = body.data?.[0]?.spans ?? [];
+      if (spans.length > 0)
+        return [...spans].sort((a, b) => a.startTime - b.startTime).map((s) => s.operationName);
+    }
+    if (Date.now() > deadline) throw new Error(`Jaeger has no trace ${traceId} after ${timeoutMs / 1000} s`);
+    await sleep(2_000);
+  }
+}
