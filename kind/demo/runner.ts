@@ -84,7 +84,10 @@ export class DryRunRunner implements Runner {
 
 /** Spawns for real, in `cwd` (the repository root: commands name paths relative to it). */
 export class ProcessRunner implements Runner {
-  constructor(private readonly cwd: string) {}
+  constructor(
+    private readonly cwd: string,
+    private readonly write: (line: string) => void = (line) => console.log(line),
+  ) {}
 
   run(command: Command, options?: RunOptions): Promise<void> {
     const child = this.spawn(command, options, 'inherit');
@@ -144,7 +147,7 @@ export class ProcessRunner implements Runner {
   }
 
   progress(line: string): void {
-    console.log(line);
+    this.write(line);
   }
 
   async pause(ms: number): Promise<void> {
