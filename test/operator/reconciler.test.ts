@@ -144,7 +144,8 @@ describe('LlamaModel reconciler (real API server)', () => {
       'k8s.pod.uid': '$(K8S_POD_UID)',
       'k8s.node.name': '$(K8S_NODE_NAME)',
       'k8s.deployment.name': 'gemma',
-      'service.version': 'test',
+      // The runtime image's tag: this GPU model runs the CUDA image.
+      'service.version': 'test-cuda',
       'service.instance.id': '$(K8S_POD_NAMESPACE).$(K8S_POD_NAME).runtime',
     });
     // The $(VAR)s refer to variables declared before them (Kubernetes expands only those).
