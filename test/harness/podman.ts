@@ -22,8 +22,13 @@ export function podmanRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kubellama', 'podman');
 }
 
-/** The subnets podman may give networks (compose projects) here. */
+/** The subnets podman may give networks (compose projects) here, and its default network's. */
 export const PODMAN_SUBNET_POOL = '198.18.128.0/18';
+export const PODMAN_DEFAULT_SUBNET = '198.18.127.0/24';
+
+function writeIfChanged(path: string, text: string): void {
+  if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeFileSync(path, text);
+}
 
 /** Why the podman suites cannot run here, or undefined when they can. */
 export function podmanSkipReason(): string | undefined {
@@ -39,33 +44,28 @@ export function podmanEnv(): NodeJS.ProcessEnv {
   const root = podmanRoot();
   const conf = join(root, 'containers.conf');
   const storage = join(root, 'storage.conf');
-  if (!existsSync(conf) || !existsSync(storage)) {
-    mkdirSync(root, { recursive: true });
-    writeFileSync(
-      conf,
-      [
-        '[containers]',
-        'default_ulimits = []',
-        '[engine]',
-        'cgroup_manager = "cgroupfs"',
-        'events_logger = "file"',
-        'runtime = "runc"',
-        '[network]',
-        `default_subnet_pools = [{"base" = "${PODMAN_SUBNET_POOL}", "size" = 24}]`,
-        '',
-      ].join('\n'),
-    );
-    writeFileSync(
-      storage,
-      [
-        '[storage]',
-        'driver = "overlay"',
-        `runroot = "${join(root, 'run')}"`,
-        `graphroot = "${join(root, 'storage')}"`,
-        '',
-      ].join('\n'),
-    );
-  }
+  const confText = [
+    '[containers]',
+    'default_ulimits = []',
+    '[engine]',
+    'cgroup_manager = "cgroupfs"',
+    'events_logger = "file"',
+    'runtime = "runc"',
+    '[network]',
+    `default_subnet = "${PODMAN_DEFAULT_SUBNET}"`,
+    `default_subnet_pools = [{"base" = "${PODMAN_SUBNET_POOL}", "size" = 24}]`,
+    '',
+  ].join('\n');
+  const storageText = [
+    '[storage]',
+    'driver = "overlay"',
+    `runroot = "${join(root, 'run')}"`,
+    `graphroot = "${join(root, 'storage')}"`,
+    '',
+  ].join('\n');
+  mkdirSync(root, { recursive: true });
+  writeIfChanged(conf, confText);
+  writeIfChanged(storage, storageText);
   return { ...process.env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage };
 }
 

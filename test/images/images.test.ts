@@ -235,7 +235,7 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
         expect(fallback, logs).toBeDefined();
         expect(fallback?.level).toBe('warn');
         const metrics = (await httpGet(`http://127.0.0.1:${port}/metrics`)).body;
-        expect(metrics).toMatch(/^llamacpp_gpu_devices\{[^}]*fallback="true"[^}]*\} 0$/m);
+        expect(metrics).toMatch(/^llama_gpu_devices\{[^}]*llama_gpu_fallback="true"[^}]*\} 0$/m);
         const response = await fetch(`http://127.0.0.1:${port}/v1/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
