@@ -34,7 +34,17 @@ export async function chat(baseURL: string, model: string, prompt = DEMO_PROMPT)
   };
 }
 
-/** The span names of a trace once Jaeger's query API has it (exports are batched: seconds). */
+interface JaegerSpan {
+  readonly operationName: string;
+  readonly startTime: number;
+  readonly references?: readonly unknown[];
+}
+
+/**
+ * The span names of a trace, in start order, once Jaeger's query API has its root span. Spans are
+ * exported as they end, in batches, and the root (the HTTP server span) ends last: before it
+ * arrives, the trace is incomplete.
+ */
 export async function waitForTrace(
   jaegerUrl: string,
   traceId: string,
@@ -44,12 +54,11 @@ export async function waitForTrace(
   for (;;) {
     const response = await fetch(`${jaegerUrl}/api/traces/${traceId}`).catch(() => undefined);
     if (response?.ok) {
-      const body = (await response.json()) as {
-        data?: { spans: { operationName: string; startTime: number }[] }[];
-      };
+      const body = (await response.json()) as { data?: { spans: JaegerSpan[] }[] };
       const spans = body.data?.[0]?.spans ?? [];
-      if (spans.length > 0)
-        return [...spans].sort((a, b) => a.startTime - b.startTime).map((s) => s.operationName);
+      if (spans.some((span) => (span.references ?? []).length === 0)) {
+        return [...spans].sort((a, b) => a.startTime - b.startTime).map((span) => span.operationName);
+      }
     }
     if (Date.now() > deadline) throw new Error(`Jaeger has no trace ${traceId} after ${timeoutMs / 1000} s`);
     await sleep(2_000);
