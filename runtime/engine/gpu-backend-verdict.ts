@@ -8,7 +8,7 @@ const NO_VISIBLE_DEVICE = new Set(['', 'void', 'none']);
 
 /** The libraries node-llama-cpp looks for before it tries a backend's prebuilt at all. */
 const LIBRARIES: Readonly<Record<GpuPrebuilt['backend'], string>> = {
-  cuda: 'no NVIDIA driver or CUDA libraries were found (libnvidia-ml, libcuda, libcudart, libcublas)',
+  cuda: 'no NVIDIA driver or CUDA libraries were found (libnvidia-ml, libcuda, libcudart, libcublas, libcublasLt)',
   vulkan: 'no Vulkan loader was found (libvulkan)',
   metal: 'Metal is not available',
 };

@@ -64,7 +64,7 @@ describe('gpuBackendVerdict', () => {
       level: 'warn',
       message:
         'llama.cpp fell back to CPU: the cuda prebuilt (@node-llama-cpp/linux-x64-cuda) is installed but ' +
-        'no NVIDIA driver or CUDA libraries were found (libnvidia-ml, libcuda, libcudart, libcublas)',
+        'no NVIDIA driver or CUDA libraries were found (libnvidia-ml, libcuda, libcudart, libcublas, libcublasLt)',
       fallback: true,
       skipped: [{ ...CUDA, reason: 'libraries-not-found' }],
     });
@@ -80,7 +80,7 @@ describe('gpuBackendVerdict', () => {
     expect(verdict.message).toBe(
       'llama.cpp fell back to CPU: ' +
         'the cuda prebuilt (@node-llama-cpp/linux-x64-cuda) is installed but no NVIDIA driver or CUDA ' +
-        'libraries were found (libnvidia-ml, libcuda, libcudart, libcublas); ' +
+        'libraries were found (libnvidia-ml, libcuda, libcudart, libcublas, libcublasLt); ' +
         'the vulkan prebuilt (@node-llama-cpp/linux-x64-vulkan) is installed but it failed to load or saw no device',
     );
   });
