@@ -6,6 +6,7 @@ import { Engine } from '../engine/engine.js';
 import { RuntimeMetrics } from '../telemetry/metrics.js';
 import { ModelLoadSpan } from '../telemetry/model-load-span.js';
 import { createTelemetry, type Telemetry } from '../telemetry/sdk.js';
+import { LLAMA_GPU_NONE } from '../telemetry/semconv.js';
 import { buildApp } from './app.js';
 import { AppContext, type Log } from './app-context.js';
 
@@ -89,13 +90,16 @@ export class RuntimeServer {
         maxQueue: config.maxQueue,
       });
       span.loaded(engine.info);
-      this.context.metrics?.modelLoaded(engine.info.loadSeconds);
+      this.context.metrics?.modelLoaded(engine.info);
+      const { backend, ...info } = engine.info;
+      const { level, message, used, ...facts } = backend;
+      this.context.log(level, message, { gpu: used === false ? LLAMA_GPU_NONE : used, ...facts });
       if (this.#closed) {
         await engine.dispose();
         return;
       }
       this.context.engine = engine;
-      this.context.log('info', 'model loaded', { ...engine.info });
+      this.context.log('info', 'model loaded', info);
     } catch (error) {
       span.failed(error);
       this.context.loadError = error instanceof Error ? error : new Error(String(error));

@@ -1,6 +1,7 @@
 // The runtime's instruments (DESIGN.md, "Metrics"): GenAI histograms in seconds with the conventions'
 // buckets, llama.cpp server's counters, and gauges read from the engine when collected.
 import type { Attributes, Meter } from '@opentelemetry/api';
+import type { ModelInfo } from '../engine/types.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -8,6 +9,8 @@ import {
   ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_TOKEN_TYPE,
+  ATTR_LLAMA_GPU,
+  ATTR_LLAMA_GPU_FALLBACK,
   BUCKETS_REQUEST_DURATION,
   BUCKETS_TIME_PER_OUTPUT_TOKEN,
   BUCKETS_TIME_TO_FIRST_TOKEN,
@@ -15,10 +18,12 @@ import {
   GEN_AI_PROVIDER_LLAMA_CPP,
   GEN_AI_TOKEN_TYPE_INPUT,
   GEN_AI_TOKEN_TYPE_OUTPUT,
+  LLAMA_GPU_NONE,
   METRIC_GEN_AI_SERVER_REQUEST_DURATION,
   METRIC_GEN_AI_SERVER_TIME_PER_OUTPUT_TOKEN,
   METRIC_GEN_AI_SERVER_TIME_TO_FIRST_TOKEN,
   METRIC_GEN_AI_SERVER_TOKEN_USAGE,
+  METRIC_LLAMA_GPU_DEVICES,
   METRIC_LLAMA_MEMORY_RAM,
   METRIC_LLAMA_MEMORY_VRAM,
   METRIC_LLAMA_MODEL_LOAD_DURATION,
@@ -63,7 +68,7 @@ export class RuntimeMetrics {
   readonly #promptSeconds;
   readonly #tokensPredicted;
   readonly #tokensPredictedSeconds;
-  #loadSeconds: number | undefined;
+  #loaded: ModelInfo | undefined;
 
   constructor(meter: Meter, source: GaugeSource | undefined) {
     this.#requestDuration = meter.createHistogram(METRIC_GEN_AI_SERVER_REQUEST_DURATION, {
@@ -108,7 +113,21 @@ export class RuntimeMetrics {
         description: 'Time the model took to load',
       })
       .addCallback((result) => {
-        if (this.#loadSeconds !== undefined) result.observe(this.#loadSeconds);
+        if (this.#loaded) result.observe(this.#loaded.loadSeconds);
+      });
+    meter
+      .createObservableGauge(METRIC_LLAMA_GPU_DEVICES, {
+        unit: '{device}',
+        description:
+          'GPU devices llama.cpp runs on (0 on the CPU), by backend and whether it fell back to the CPU',
+      })
+      .addCallback((result) => {
+        const backend = this.#loaded?.backend;
+        if (!backend) return;
+        result.observe(backend.used === false ? 0 : backend.devices.length, {
+          [ATTR_LLAMA_GPU]: backend.used === false ? LLAMA_GPU_NONE : backend.used,
+          [ATTR_LLAMA_GPU_FALLBACK]: backend.fallback,
+        });
       });
     if (!source) return;
     meter
@@ -147,8 +166,9 @@ export class RuntimeMetrics {
     );
   }
 
-  modelLoaded(seconds: number): void {
-    this.#loadSeconds = seconds;
+  /** Starts the load-time and GPU gauges. */
+  modelLoaded(info: ModelInfo): void {
+    this.#loaded = info;
   }
 
   record(measurement: RequestMeasurement): void {

@@ -8,6 +8,8 @@ import {
   ATTR_LLAMA_CONTEXT_PARALLEL,
   ATTR_LLAMA_CONTEXT_SIZE,
   ATTR_LLAMA_GPU,
+  ATTR_LLAMA_GPU_DEVICE_NAMES,
+  ATTR_LLAMA_GPU_FALLBACK,
   ATTR_LLAMA_GPU_LAYERS,
   ATTR_LLAMA_MODEL_ARCHITECTURE,
   ATTR_LLAMA_MODEL_FILE_SIZE,
@@ -17,6 +19,7 @@ import {
   ATTR_LLAMA_MODEL_TRAIN_CONTEXT_SIZE,
   ATTR_LLAMA_THREADS,
   GEN_AI_PROVIDER_LLAMA_CPP,
+  LLAMA_GPU_NONE,
 } from './semconv.js';
 import { SPAN_MODEL_LOAD } from './span-names.js';
 
@@ -49,7 +52,9 @@ export class ModelLoadSpan {
       [ATTR_LLAMA_CONTEXT_SIZE]: info.contextSize,
       [ATTR_LLAMA_CONTEXT_PARALLEL]: info.parallel,
       [ATTR_LLAMA_GPU_LAYERS]: info.gpuLayers,
-      [ATTR_LLAMA_GPU]: info.gpu === false ? 'none' : info.gpu,
+      [ATTR_LLAMA_GPU]: info.gpu === false ? LLAMA_GPU_NONE : info.gpu,
+      [ATTR_LLAMA_GPU_FALLBACK]: info.backend.fallback,
+      [ATTR_LLAMA_GPU_DEVICE_NAMES]: info.backend.devices.length > 0 ? [...info.backend.devices] : undefined,
       [ATTR_LLAMA_THREADS]: info.threads,
     };
     for (const [key, value] of Object.entries(attributes))

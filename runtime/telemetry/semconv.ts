@@ -60,7 +60,12 @@ export const ATTR_LLAMA_MODEL_TRAIN_CONTEXT_SIZE = 'llama.model.train_context_si
 export const ATTR_LLAMA_CONTEXT_SIZE = 'llama.context.size' as const;
 export const ATTR_LLAMA_CONTEXT_PARALLEL = 'llama.context.parallel' as const;
 export const ATTR_LLAMA_GPU_LAYERS = 'llama.gpu.layers' as const;
+/** The backend llama.cpp runs on: cuda, vulkan, metal or LLAMA_GPU_NONE (load span, llama.gpu.devices). */
 export const ATTR_LLAMA_GPU = 'llama.gpu' as const;
+/** True when a GPU prebuilt was installed and allowed, yet llama.cpp runs on the CPU. */
+export const ATTR_LLAMA_GPU_FALLBACK = 'llama.gpu.fallback' as const;
+export const ATTR_LLAMA_GPU_DEVICE_NAMES = 'llama.gpu.device_names' as const;
+export const LLAMA_GPU_NONE = 'none' as const;
 export const ATTR_LLAMA_THREADS = 'llama.threads' as const;
 
 export const ATTR_ERROR_TYPE = 'error.type' as const;
@@ -84,6 +89,8 @@ export const METRIC_LLAMACPP_KV_CACHE_USAGE = 'llamacpp.kv_cache_usage_ratio' as
 export const METRIC_LLAMA_MEMORY_RAM = 'llama.memory.ram.used' as const;
 export const METRIC_LLAMA_MEMORY_VRAM = 'llama.memory.vram.used' as const;
 export const METRIC_LLAMA_MODEL_LOAD_DURATION = 'llama.model.load.duration' as const;
+/** Info-style gauge: GPU devices in use (0 on the CPU), by llama.gpu and llama.gpu.fallback. */
+export const METRIC_LLAMA_GPU_DEVICES = 'llama.gpu.devices' as const;
 
 /** Bucket boundaries the GenAI conventions advise for each histogram. */
 export const BUCKETS_REQUEST_DURATION = [
