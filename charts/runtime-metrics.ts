@@ -74,6 +74,12 @@ export const RUNTIME_METRICS = {
   ramUsage: metric('llama.memory.ram.used', 'gauge', 'By', 'RAM the model and context use'),
   vramUsage: metric('llama.memory.vram.used', 'gauge', 'By', 'VRAM the model and context use'),
   modelLoadDuration: metric('llama.model.load.duration', 'gauge', 's', 'Time the model took to load'),
+  gpuDevices: metric(
+    'llama.gpu.devices',
+    'gauge',
+    '{device}',
+    'GPU devices llama.cpp runs on (0 on the CPU), by llama_gpu and llama_gpu_fallback',
+  ),
 } as const satisfies Record<string, RuntimeMetric>;
 
 export type RuntimeMetricKey = keyof typeof RUNTIME_METRICS;

@@ -132,6 +132,17 @@ const PANELS: readonly Panel[] = [
       { expr: `max by (instance) (${name('modelLoadDuration')}${SELECTOR})`, legendFormat: '{{instance}}' },
     ],
   },
+  {
+    title: 'GPU backend',
+    unit: 'short',
+    description: `${RUNTIME_METRICS.gpuDevices.description}: fallback=true is a GPU image running on the CPU`,
+    targets: [
+      {
+        expr: `max by (instance, llama_gpu, llama_gpu_fallback) (${name('gpuDevices')}${SELECTOR})`,
+        legendFormat: '{{instance}} {{llama_gpu}} fallback={{llama_gpu_fallback}}',
+      },
+    ],
+  },
 ];
 
 function variable(label: string): Record<string, unknown> {
