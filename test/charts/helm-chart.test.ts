@@ -84,7 +84,7 @@ describe('Helm chart', () => {
 
   it("moves only kubellama's own images with imageRegistry, exactly as synth --registry does", () => {
     const registry = 'registry.local:5000/team';
-    const rendered = template('--set', `imageRegistry=${registry}/`);
+    const rendered = template('--include-crds', '--set', `imageRegistry=${registry}/`);
     const expected = byKey(synthesized(installApp({ images: resolveImages(registry) })));
     expect(byKey(rendered)).toEqual(expected);
     const operator = rendered.find(
