@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChartPropsError } from '../../charts/chart-props-error.js';
-import { checkImage, checkQuantity, imageTag } from '../../charts/validate.js';
+import { checkImage, checkQuantity, checkRegistry, imageTag } from '../../charts/validate.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -31,5 +31,12 @@ describe('prop checks', () => {
   it('accepts Kubernetes quantities and refuses the rest', () => {
     for (const q of ['500m', '1', '0.5', '256Mi', '1Gi', '1e3', '2k']) expect(checkQuantity('q', q)).toBe(q);
     for (const q of ['1 Gi', 'lots', '-1', '1GB', '']) expect(() => checkQuantity('q', q)).toThrow(/^q: /);
+  });
+
+  it('accepts a registry with a port and a path, and refuses schemes, tags and upper case', () => {
+    for (const r of ['localhost:5000/kubellama', 'ghcr.io/kubellama', 'kind.local', 'registry.local/team/'])
+      expect(checkRegistry('--registry', r)).toBe(r);
+    for (const r of ['https://ghcr.io/kubellama', 'ghcr.io/kubellama:1.0', 'GHCR.io/x', '', 'a b'])
+      expect(() => checkRegistry('--registry', r)).toThrow(/^--registry: .* is not a registry/);
   });
 });
