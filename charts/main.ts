@@ -47,9 +47,8 @@ function imageOverride(
   const equals = value.indexOf('=');
   const key = value.slice(0, Math.max(equals, 0));
   if (!IMAGE_KEYS.includes(key as ImageKey)) {
-    throw new InvalidArgumentError(
-      `"${value}" does not start with an image key; use KEY=REF with KEY one of ${IMAGE_KEYS.join(', ')}`,
-    );
+    const problem = equals < 0 ? `"${value}" is not KEY=REF` : `unknown image key "${key}"`;
+    throw new InvalidArgumentError(`${problem}; KEY is one of ${IMAGE_KEYS.join(', ')}`);
   }
   return { ...previous, [key]: asArgument(() => checkImage(`--image ${key}`, value.slice(equals + 1))) };
 }
