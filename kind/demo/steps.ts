@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type OwnImageKey, ownImage, SYSTEM_NAMESPACE } from '../../charts/images.js';
 import { installApp } from '../../charts/install.js';
 import { JAEGER_PORTS, JAEGER_SERVICE } from '../../charts/jaeger-config.js';
+import { modelLocation } from '../../charts/llama-model-env.js';
 import { RUNTIME_PATHS, RUNTIME_PORT } from '../../charts/runtime-contract.js';
 import { type Engine, imageBuildCommands } from '../../images/build-images.js';
 import { type ChatAnswer, chat, DEMO_PROMPT, waitForTrace } from './chat.js';
@@ -142,7 +143,11 @@ export async function runDemoSteps(
   if (namespaceExists === undefined) await runner.run(kubectl('create', 'namespace', model.namespace));
   const shown = relative(process.cwd(), sample.file);
   await runner.run(kubectl('apply', '--server-side', '-f', shown.startsWith('..') ? sample.file : shown));
-  runner.progress(`==> Waiting for ${model.name} to be Ready (download, then model load)`);
+  // status.download does not exist yet: the pull container's log is where the progress is.
+  const what = modelLocation(model.source).pull
+    ? "download progress from the pull container's log, then model load"
+    : 'model load';
+  runner.progress(`==> Waiting for ${model.name} to be Ready (${what})`);
   await waitForModelReady(runner, cluster.kubeconfig, model);
 
   const modelPort = options.modelPort ?? RUNTIME_PORT;

@@ -65,7 +65,7 @@ describe('npm run demo', () => {
       $ kubectl --kubeconfig dist/demo/kubeconfig get namespace demo -o name
       $ kubectl --kubeconfig dist/demo/kubeconfig create namespace demo
       $ kubectl --kubeconfig dist/demo/kubeconfig apply --server-side -f kind/samples/gemma.yaml
-      ==> Waiting for gemma to be Ready (download, then model load)
+      ==> Waiting for gemma to be Ready (download progress from the pull container's log, then model load)
       $ kubectl --kubeconfig dist/demo/kubeconfig --namespace demo logs deployment/gemma -c pull --tail=1
       $ kubectl --kubeconfig dist/demo/kubeconfig --namespace demo get llamamodels.inference.kubellama.dev/gemma -o 'jsonpath={.status.phase}/{.status.conditions[?(@.type=="Ready")].status}'
           gemma: Ready
