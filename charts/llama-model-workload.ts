@@ -41,6 +41,9 @@ export const LLAMA_MODEL_APP = 'llama-model';
 export const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
 /** The runtime image's non-root user (distroless "nonroot"). */
 export const RUNTIME_UID = 65532;
+/** Where the pull init container finds spec.model.caBundle (read-only), named by NODE_EXTRA_CA_CERTS. */
+export const CA_BUNDLE_DIR = '/etc/kubellama/ca';
+export const CA_BUNDLE_FILE = `${CA_BUNDLE_DIR}/ca.crt`;
 /** Seconds the preStop hook waits so endpoints drop the pod before the server drains and exits. */
 export const PRESTOP_SLEEP_SECONDS = 5;
 
@@ -203,6 +206,12 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
     terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext,
   };
+  const caBundle = location.pull ? spec.model.caBundle?.configMapRef : undefined;
+  if (caBundle)
+    volumes.push({
+      name: 'ca-bundle',
+      configMap: { name: caBundle.name, items: [{ key: caBundle.key, path: 'ca.crt' }] },
+    });
   const pull: V1Container | undefined = location.pull
     ? {
         name: 'pull',
@@ -214,9 +223,11 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
             (e) =>
               e.name.startsWith('OTEL_') || e.name.startsWith('K8S_') || e.name.startsWith('KUBELLAMA_MODEL'),
           ),
-          [],
+          caBundle ? [{ name: 'NODE_EXTRA_CA_CERTS', value: CA_BUNDLE_FILE }] : [],
         ),
-        volumeMounts: mounts,
+        volumeMounts: caBundle
+          ? [...mounts, { name: 'ca-bundle', mountPath: CA_BUNDLE_DIR, readOnly: true }]
+          : mounts,
         terminationMessagePolicy: 'FallbackToLogsOnError',
         securityContext,
       }

@@ -69,6 +69,36 @@ const ModelCache = Type.Object(
   },
 );
 
+// A ConfigMap key: what `kubectl create configmap --from-file` accepts.
+const CONFIG_MAP_KEY_PATTERN = '^[-._a-zA-Z0-9]+$';
+const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+
+const CaBundle = Type.Object(
+  {
+    configMapRef: Type.Object(
+      {
+        name: Type.String({
+          description: "Name of the ConfigMap, in the LlamaModel's namespace.",
+          minLength: 1,
+          maxLength: 253,
+          pattern: DNS_SUBDOMAIN_PATTERN,
+        }),
+        key: Type.String({
+          description: 'Key of the ConfigMap whose value is the PEM bundle, e.g. ca.crt.',
+          minLength: 1,
+          maxLength: 253,
+          pattern: CONFIG_MAP_KEY_PATTERN,
+        }),
+      },
+      { description: 'The ConfigMap key that holds the PEM certificates.' },
+    ),
+  },
+  {
+    description:
+      'Extra CA certificates (PEM) the download trusts besides the public ones, for a private https mirror: mounted read-only into the pull init container and named by NODE_EXTRA_CA_CERTS.',
+  },
+);
+
 const Model = Type.Object(
   {
     source: Source,
@@ -84,8 +114,16 @@ const Model = Type.Object(
       }),
     ),
     cache: Type.Optional(ModelCache),
+    caBundle: Type.Optional(CaBundle),
   },
-  { description: 'The GGUF model to serve.' },
+  {
+    description: 'The GGUF model to serve.',
+    ...cel({
+      rule: "!has(self.caBundle) || self.source.startsWith('https://') || self.source.startsWith('hf:')",
+      message: 'a caBundle applies to downloads only: an https:// or hf: source',
+      fieldPath: '.caBundle',
+    }),
+  },
 );
 
 const Gpu = Type.Object(

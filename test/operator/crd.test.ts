@@ -52,6 +52,41 @@ const INVALID: Array<[string, Record<string, unknown>, RegExp]> = [
     { model: { source: 'hf:a/b', cache: { size: '1Gi', accessMode: 'ReadOnlyMany' } } },
     /spec\.model\.cache\.accessMode.*supported values/,
   ],
+  [
+    'caBundle without a configMapRef',
+    { model: { source: 'https://m.example/m.gguf', caBundle: {} } },
+    /spec\.model\.caBundle\.configMapRef: Required value/,
+  ],
+  [
+    'caBundle without a key',
+    { model: { source: 'https://m.example/m.gguf', caBundle: { configMapRef: { name: 'ca' } } } },
+    /spec\.model\.caBundle\.configMapRef\.key: Required value/,
+  ],
+  [
+    'caBundle with a bad ConfigMap name',
+    {
+      model: {
+        source: 'https://m.example/m.gguf',
+        caBundle: { configMapRef: { name: 'My_CA', key: 'ca.crt' } },
+      },
+    },
+    /spec\.model\.caBundle\.configMapRef\.name.*should match/,
+  ],
+  [
+    'caBundle with a bad key',
+    {
+      model: {
+        source: 'https://m.example/m.gguf',
+        caBundle: { configMapRef: { name: 'ca', key: 'ca/crt' } },
+      },
+    },
+    /spec\.model\.caBundle\.configMapRef\.key.*should match/,
+  ],
+  [
+    'caBundle for a source that is not downloaded',
+    { model: { source: 'pvc://models/m.gguf', caBundle: { configMapRef: { name: 'ca', key: 'ca.crt' } } } },
+    /spec\.model\.caBundle.*https:\/\/ or hf: source/,
+  ],
   ['negative replicas', { replicas: -1 }, /spec\.replicas.*greater than or equal to 0/],
   ['replicas not a number', { replicas: 'two' }, /spec\.replicas.*integer/],
   ['negative GPU count', { gpu: { count: -1 } }, /spec\.gpu\.count.*greater than or equal to 0/],
@@ -155,6 +190,15 @@ describe('LlamaModel CRD in the real API server', () => {
   });
 
   it('accepts every source scheme, numbers for gpuLayers/threads and a full spec', async () => {
+    await createModel(
+      client,
+      userModel(namespace, 'ca-bundle', {
+        model: {
+          source: 'https://mirror.internal/m.gguf',
+          caBundle: { configMapRef: { name: 'mirror-ca', key: 'ca.crt' } },
+        },
+      }),
+    );
     const sources = ['https://example.com/m.gguf', 'pvc://models/gemma/m.gguf', 'file:///models/m.gguf'];
     for (const [i, source] of sources.entries()) {
       await createModel(client, userModel(namespace, `src-${i}`, { model: { source } }));

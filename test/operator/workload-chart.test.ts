@@ -74,6 +74,39 @@ describe('LlamaModel workload construct', () => {
     expect(images(render('hf:o/r:Q8_0', 1, 'mine:2'))).toEqual(['mine:2', 'mine:2']);
   });
 
+  it('mounts spec.model.caBundle read-only into the pull init container only, named by NODE_EXTRA_CA_CERTS', () => {
+    const withSpec = spec('https://mirror.internal/m.gguf');
+    const [deployment] = renderLlamaModelWorkload({
+      name: 'm',
+      namespace: 'ns',
+      spec: {
+        ...withSpec,
+        model: { ...withSpec.model, caBundle: { configMapRef: { name: 'mirror-ca', key: 'root.pem' } } },
+      },
+      defaultImages: { cpu: 'runtime:1', cuda: 'runtime:1-cuda' },
+      telemetry: { endpoint: 'http://c:4317', samplingRatio: 1 },
+    }) as unknown as [V1Deployment];
+    const pod = deployment.spec!.template.spec!;
+    expect(pod.volumes).toContainEqual({
+      name: 'ca-bundle',
+      configMap: { name: 'mirror-ca', items: [{ key: 'root.pem', path: 'ca.crt' }] },
+    });
+    const pull = pod.initContainers![0]!;
+    expect(pull.volumeMounts).toContainEqual({
+      name: 'ca-bundle',
+      mountPath: '/etc/kubellama/ca',
+      readOnly: true,
+    });
+    expect(pull.env).toContainEqual({ name: 'NODE_EXTRA_CA_CERTS', value: '/etc/kubellama/ca/ca.crt' });
+    // The serving container never talks to the mirror.
+    expect(pod.containers[0]!.volumeMounts?.map((m) => m.name)).not.toContain('ca-bundle');
+    expect(pod.containers[0]!.env?.map((e) => e.name)).not.toContain('NODE_EXTRA_CA_CERTS');
+    // Without a caBundle: no volume, no variable.
+    const plain = render('https://mirror.internal/m.gguf').spec!.template.spec!;
+    expect(plain.volumes?.map((v) => v.name)).not.toContain('ca-bundle');
+    expect(plain.initContainers![0]!.env?.map((e) => e.name)).not.toContain('NODE_EXTRA_CA_CERTS');
+  });
+
   it('serves a file:// source in place', () => {
     const d = render('file:///opt/models/m.gguf');
     expect(d.spec?.template.spec?.initContainers).toBeUndefined();
