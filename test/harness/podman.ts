@@ -78,10 +78,14 @@ export class PodmanError extends Error {
   }
 }
 
-/** Runs podman to completion (asynchronously, so the test worker stays responsive); throws on failure. */
+/**
+ * Runs podman to completion (asynchronously, so the test worker stays responsive); throws on
+ * failure. Resolves with stdout, or with stdout and stderr interleaved when `mergeStderr` is set
+ * (`podman logs` replays a container's stderr on its own stderr).
+ */
 export function podman(
   args: readonly string[],
-  options: { input?: string; timeoutMs?: number } = {},
+  options: { input?: string; timeoutMs?: number; mergeStderr?: boolean } = {},
 ): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn('podman', args, { env: podmanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
@@ -92,6 +96,7 @@ export function podman(
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
+      if (options.mergeStderr) stdout += d;
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 900_000);
     child.on('error', reject);

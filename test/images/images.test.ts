@@ -34,7 +34,7 @@ let counter = 0;
 async function runDetached(image: string, args: string[], podmanArgs: string[]): Promise<Container> {
   const name = `kubellama-test-${process.pid}-${++counter}`;
   await podman(['run', '-d', '--name', name, ...podmanArgs, image, ...args]);
-  const logs = () => podman(['logs', name]).catch((error: Error) => error.message);
+  const logs = () => podman(['logs', name], { mergeStderr: true }).catch((error: Error) => error.message);
   return {
     name,
     logs,
@@ -42,6 +42,34 @@ async function runDetached(image: string, args: string[], podmanArgs: string[]):
       await podman(['rm', '-f', '-t', '0', name]).catch(() => undefined);
     },
   };
+}
+
+/** Waits for /readyz, failing at once with the container's log if it exits first. */
+async function waitReady(container: Container, port: number, timeoutMs: number): Promise<void> {
+  let exited: Error | undefined;
+  await waitFor(
+    async () => {
+      const state = JSON.parse(await podman(['inspect', '--format', '{{json .State}}', container.name])) as {
+        Running: boolean;
+        ExitCode: number;
+      };
+      if (!state.Running) {
+        exited = new Error(`${container.name} exited (${state.ExitCode}):\n${await container.logs()}`);
+        return false;
+      }
+      return (await httpGet(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
+    },
+    {
+      description: `${container.name} to answer /readyz on port ${port}`,
+      timeoutMs,
+      intervalMs: 500,
+      abortIf: () => {
+        if (exited) throw exited;
+      },
+    },
+  ).catch(async (error) => {
+    throw error === exited ? error : new Error(`${(error as Error).message}\n${await container.logs()}`);
+  });
 }
 
 describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () => {
@@ -65,6 +93,7 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
       );
     }
     modelDir = mkdtempSync(join(tmpdir(), 'kubellama-image-model-'));
+    chmodSync(modelDir, 0o755); // mkdtemp makes it 0700: UID 65532 in the container must read it
     await writeTinyModel(join(modelDir, 'tiny.gguf'));
   }, 1_800_000);
 
@@ -124,7 +153,7 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
           'serve',
           '--model',
           '/models/tiny.gguf',
-          '--model-alias',
+          '--alias',
           'tiny',
           '--port',
           String(port),
@@ -148,16 +177,7 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
           'OTEL_SERVICE_NAME=runtime-image-test',
         ],
       );
-      await waitFor(
-        async () => (await httpGet(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
-        {
-          description: 'the runtime container to be ready',
-          timeoutMs: 120_000,
-          intervalMs: 500,
-        },
-      ).catch(async (error) => {
-        throw new Error(`${(error as Error).message}\n${await container?.logs()}`);
-      });
+      await waitReady(container, port, 120_000);
     }, 300_000);
 
     afterAll(async () => {
@@ -203,7 +223,7 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
           'serve',
           '--model',
           '/models/tiny.gguf',
-          '--model-alias',
+          '--alias',
           'tiny',
           '--port',
           String(port),
@@ -215,17 +235,7 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
         ['--network=host', '--read-only', '-v', `${modelDir}:/models:ro`, '-e', 'OTEL_TRACES_EXPORTER=none'],
       );
       try {
-        await waitFor(
-          async () =>
-            (await httpGet(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
-          {
-            description: 'the CUDA runtime container to be ready',
-            timeoutMs: 180_000,
-            intervalMs: 500,
-          },
-        ).catch(async (error) => {
-          throw new Error(`${(error as Error).message}\n${await container.logs()}`);
-        });
+        await waitReady(container, port, 180_000);
         const logs = await container.logs();
         const fallback = logs
           .split('\n')
@@ -287,17 +297,7 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
         ['--network=host', '--read-only', '--user', `${RUNTIME_UID}:${RUNTIME_UID}`, '-v', `${dir}:/kube:ro`],
       );
       try {
-        await waitFor(
-          async () =>
-            (await httpGet(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
-          {
-            description: 'the operator container to be ready',
-            timeoutMs: 60_000,
-            intervalMs: 500,
-          },
-        ).catch(async (error) => {
-          throw new Error(`${(error as Error).message}\n${await container.logs()}`);
-        });
+        await waitReady(container, port, 60_000);
       } finally {
         await container.remove();
         rmSync(dir, { recursive: true, force: true });
