@@ -6,7 +6,7 @@
 import { createConnection } from 'node:net';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type OwnImageKey, ownImage, SYSTEM_NAMESPACE } from '../../charts/images.js';
+import { type ImageKey, type OwnImageKey, ownImage, SYSTEM_NAMESPACE } from '../../charts/images.js';
 import { installApp } from '../../charts/install.js';
 import { JAEGER_PORTS, JAEGER_SERVICE } from '../../charts/jaeger-config.js';
 import { modelLocation } from '../../charts/llama-model-env.js';
@@ -33,6 +33,16 @@ export interface DemoOptions {
   readonly sampleFile: string;
   /** Registry of kubellama's own images. @default DEFAULT_REGISTRY (the names the charts pin) */
   readonly registry?: string;
+  /**
+   * Single images replaced by key (`npm run synth -- --image KEY=REF`), loaded into the node with
+   * kubellama's own: the local cluster's collector and Jaeger stand-ins. @default none
+   */
+  readonly imageOverrides?: Partial<Record<ImageKey, string>>;
+  /**
+   * Builds kubellama's own images under `registry` instead of the engine's build commands (the local
+   * cluster builds them with the test harness's podman and stand-in bases). @default the build commands
+   */
+  readonly buildImages?: (keys: readonly OwnImageKey[]) => Promise<void>;
   /** Where the demo writes its files, relative to the repository root. */
   readonly workDir: string;
   /** Local ports of the port-forwards. @default RUNTIME_PORT, JAEGER_PORTS.query */
@@ -99,22 +109,32 @@ export async function runDemoSteps(
 
   const keys = imagesFor(sample);
   runner.progress(`==> Building kubellama's images (${keys.join(', ')}) with ${options.engine}`);
-  for (const command of imageBuildCommands({
-    engine: options.engine,
-    registry: options.registry,
-    keys,
-    contextDir: '.',
-  })) {
-    await runner.run(command);
+  const { buildImages } = options;
+  if (buildImages) {
+    await runner.step(`build ${keys.join(', ')}`, () => buildImages(keys), undefined);
+  } else {
+    for (const command of imageBuildCommands({
+      engine: options.engine,
+      registry: options.registry,
+      keys,
+      contextDir: '.',
+    })) {
+      await runner.run(command);
+    }
   }
+  const overrides = Object.entries(options.imageOverrides ?? {});
   runner.progress('==> Loading the images into the node');
-  await cluster.loadImages(keys.map((key) => ownImage(key, options.registry)));
+  await cluster.loadImages([
+    ...keys.map((key) => ownImage(key, options.registry)),
+    ...overrides.map(([, ref]) => ref),
+  ]);
 
   runner.progress('==> Writing the install manifests');
-  await runner.run({
-    cmd: 'npm',
-    args: ['run', 'synth', ...(options.registry ? ['--', '--registry', options.registry] : [])],
-  });
+  const synthArgs = [
+    ...(options.registry ? ['--registry', options.registry] : []),
+    ...overrides.flatMap(([key, ref]) => ['--image', `${key}=${ref}`]),
+  ];
+  await runner.run({ cmd: 'npm', args: ['run', 'synth', ...(synthArgs.length ? ['--', ...synthArgs] : [])] });
   runner.progress('==> Installing the operator, the OpenTelemetry Collector and Jaeger');
   await runner.run(kubectl('apply', '--server-side', '-f', 'dist/manifests/'));
   for (const deployment of installDeployments()) {
