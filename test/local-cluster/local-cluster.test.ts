@@ -1,10 +1,12 @@
 // The local cluster, for real: network namespace, etcd, control plane, containerd v2, kubelet,
 // kube-proxy and CoreDNS on this host; a busybox web Deployment, DNS, host -> Pod, fake GPUs; and a
 // teardown that leaves the host exactly as it was. Needs root and `npm run tools`.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type HostState,
   hostStateSnapshot,
+  LOCK_FILE,
   type LocalCluster,
   localClusterSkipReason,
   NODE_NETWORK,
@@ -112,6 +114,16 @@ describe.skipIf(skipReason)('startLocalCluster (real node in a network namespace
     expect(node.status.addresses).toContainEqual({ type: 'InternalIP', address: NODE_NETWORK.nodeIp });
     expect(cluster!.apiServerUrl).toBe(`https://${NODE_NETWORK.nodeIp}:6443`);
     expect(await cluster!.kubectl(['get', 'nodes', '-o', 'name'])).toBe(`node/${cluster!.nodeName}\n`);
+  });
+
+  it('refuses a second cluster on this host, naming the holder', async () => {
+    await expect(startLocalCluster()).rejects.toThrow(
+      `a local cluster is already running on this host, held by this process since`,
+    );
+    expect(JSON.parse(readFileSync(LOCK_FILE, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      workDir: cluster!.dir,
+    });
   });
 
   it('schedules and runs a Deployment; the host reaches its Pod IP', async () => {

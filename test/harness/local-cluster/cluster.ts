@@ -206,7 +206,13 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       removeWorkDir(dir);
       throw new Error(`could not clean up after an earlier cluster:\n${cleaned.errors.join('\n')}`);
     }
-    record = { ...record, ...previous };
+    record = {
+      ...record,
+      sysctls: previous.sysctls,
+      paths: previous.paths,
+      runNetnsExisted: previous.runNetnsExisted,
+      runNetnsMounted: previous.runNetnsMounted,
+    };
     updateLock(record);
   }
 

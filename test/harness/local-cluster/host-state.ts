@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'n
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { runCommand } from './exec.js';
+import { LOCK_FILE } from './lock.js';
 import { NODE_NETWORK } from './network.js';
 
 /** Every cluster's work folder starts with this (see `makeWorkDir('cluster')`). */
@@ -62,7 +63,7 @@ export interface HostState {
   readonly sysctls: Readonly<Record<string, string>>;
   /** Top-level cgroups of every hierarchy that a kubelet or containerd makes (`memory/kubepods`, …). */
   readonly cgroups: readonly string[];
-  /** Which of `HOST_PATHS` exist. */
+  /** Which of `HOST_PATHS` (and the lock file) exist. */
   readonly paths: readonly string[];
 }
 
@@ -194,7 +195,7 @@ export async function hostStateSnapshot(): Promise<HostState> {
     iptablesChains: await iptablesChains(),
     sysctls: readSysctls(),
     cgroups: clusterCgroups(),
-    paths: HOST_PATHS.filter((path) => existsSync(path)),
+    paths: [...HOST_PATHS, LOCK_FILE].filter((path) => existsSync(path)),
   };
 }
 

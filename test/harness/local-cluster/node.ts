@@ -205,6 +205,8 @@ export async function startKubelet(
       `--config=${configFile}`,
       `--kubeconfig=${options.kubeconfig}`,
       `--root-dir=${paths.kubeletRoot}`,
+      // Its default is /var/lib/kubelet/pki whatever --root-dir says.
+      `--cert-dir=${join(paths.kubeletRoot, 'pki')}`,
       `--hostname-override=${options.nodeName}`,
       `--node-ip=${NODE_NETWORK.nodeIp}`,
       '--v=1',
