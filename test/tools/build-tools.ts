@@ -1,6 +1,7 @@
-// `npm run tools [-- NAME...]`: builds the upstream servers the harness runs (kube-apiserver,
-// etcd, Jaeger, the OpenTelemetry Collector) from the Go module proxy, once per pinned version,
-// into the cache folder that catalog.ts names. A cached tool is reused as it is.
+// `npm run tools [-- NAME...]`: builds the upstream servers the harness runs (the Kubernetes control
+// plane and node binaries, etcd, Jaeger, helm, the OpenTelemetry Collector, CoreDNS, containerd,
+// crictl) from the Go module proxy, once per pinned version, into the cache folder that catalog.ts
+// names, with the build settings catalog.ts declares for each. A cached tool is reused as it is.
 import { spawn } from 'node:child_process';
 import {
   copyFileSync,
@@ -13,9 +14,16 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COMPLETE_MARKER, isBuilt, TOOLS, type Tool, toolDir, toolsRoot } from './catalog.js';
-
-const GO_BUILD_FLAGS = ['-trimpath', '-ldflags=-s -w'];
+import {
+  COMPLETE_MARKER,
+  goBuildFlags,
+  goModTools,
+  isBuilt,
+  TOOLS,
+  type Tool,
+  toolDir,
+  toolsRoot,
+} from './catalog.js';
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
   return new Promise((resolvePromise, reject) => {
@@ -50,17 +58,14 @@ async function step<T>(label: string, work: () => Promise<T>): Promise<T> {
 
 async function buildGoModuleTool(tool: Tool, outDir: string): Promise<void> {
   // Each tool's go.mod lists its commands as `tool` lines (etcd has its own main package).
-  const goMod = readFileSync(join(tool.moduleDir, 'go.mod'), 'utf8');
-  const toolBlock = /^tool\s*\(([^)]*)\)|^tool\s+(\S+)/gm;
-  const packages: string[] = [];
-  for (const match of goMod.matchAll(toolBlock)) {
-    packages.push(...(match[1] ?? match[2] ?? '').split(/\s+/).filter(Boolean));
-  }
+  const packages = goModTools(readFileSync(join(tool.moduleDir, 'go.mod'), 'utf8'));
   if (packages.length === 0) packages.push('.');
   const output =
     packages.length === 1 && packages[0] === '.' ? join(outDir, tool.binaries[0]!) : `${outDir}/`;
+  const { args, env } = goBuildFlags(tool);
   await step(`go build ${packages.join(' ')}`, () =>
-    run('go', ['build', ...GO_BUILD_FLAGS, '-o', output, ...packages], tool.moduleDir, {
+    run('go', ['build', ...args, '-o', output, ...packages], tool.moduleDir, {
+      ...env,
       GOFLAGS: '-mod=readonly',
     }),
   );
@@ -94,8 +99,10 @@ async function buildCollector(tool: Tool, outDir: string): Promise<void> {
       ),
     );
     for (const file of ['go.mod', 'go.sum']) copyFileSync(join(tool.moduleDir, file), join(source, file));
+    const { args, env } = goBuildFlags(tool);
     await step(`go build ${tool.binaries[0]}`, () =>
-      run('go', ['build', ...GO_BUILD_FLAGS, '-o', join(outDir, tool.binaries[0]!), '.'], source, {
+      run('go', ['build', ...args, '-o', join(outDir, tool.binaries[0]!), '.'], source, {
+        ...env,
         GOFLAGS: '-mod=readonly',
       }),
     );

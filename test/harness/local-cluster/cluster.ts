@@ -42,6 +42,7 @@ import {
   removeClusterCgroups,
   removeHostKubeChains,
   removeNewHostPaths,
+  removeOurEntriesInHostPaths,
   restoreRunNetns,
   restoreSysctls,
   runNetnsState,
@@ -157,6 +158,7 @@ async function cleanHost(
   await step('removed host chain', removeHostKubeChains);
   await step('restored sysctl', () => restoreSysctls(before.sysctls));
   await step('removed path', () => removeNewHostPaths(before.paths));
+  await step('removed', removeOurEntriesInHostPaths);
   await step('/run/netns', () => restoreRunNetns(before.runNetnsExisted, before.runNetnsMounted));
   await step('work folder', () => {
     for (const dir of dirs) removeWorkDir(dir);

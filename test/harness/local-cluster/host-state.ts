@@ -25,21 +25,28 @@ export const HOST_SYSCTLS = [
   'kernel.keys.root_maxbytes',
 ] as const;
 
-/** Paths outside the work folder that containerd, libcni or the kubelet create by default. */
+/**
+ * Paths outside the work folder that containerd, libcni or the kubelet create whatever their
+ * configuration says (libcni's result cache, the shims' sockets in /run/containerd/s, the kubelet's
+ * device-plugin socket and /var/log/containers links), and other defaults the configuration moves.
+ */
 export const HOST_PATHS = [
   '/var/lib/cni',
+  '/var/lib/cni/results',
   '/run/containerd',
+  '/run/containerd/s',
   '/var/run/nri',
   '/opt/containerd',
   '/var/lib/containerd',
   '/var/lib/kubelet',
+  '/var/lib/kubelet/device-plugins',
   '/var/log/pods',
   '/var/log/containers',
   '/etc/kubernetes',
   '/run/kubernetes',
 ] as const;
 
-/** Binaries only the local cluster runs (the API server and etcd are matched by their work folder). */
+/** Binaries only the local cluster runs. */
 const CLUSTER_BINARIES = new Set([
   'kubelet',
   'kube-proxy',
@@ -47,6 +54,21 @@ const CLUSTER_BINARIES = new Set([
   'containerd-shim-runc-v2',
   'coredns',
   'pause',
+]);
+
+/**
+ * Binaries other harnesses run too (the vitest global set-up's etcd and API server): ours when their
+ * command line names a cluster work folder. A shell or `tail -f` on a cluster's log is not ours.
+ */
+const SHARED_BINARIES = new Set([
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kubectl',
+  'ctr',
+  'crictl',
+  'nsenter',
 ]);
 
 export interface HostState {
@@ -112,9 +134,11 @@ export function clusterProcesses(): { pid: number; name: string }[] {
       // a kernel thread or a process that just exited
     }
     const cmdline = readOr(`/proc/${pid}/cmdline`).replaceAll('\0', ' ');
+    const binary = basename(exe.replace(/ \(deleted\)$/, ''));
+    const inClusterDir = cmdline.includes(CLUSTER_DIR_PREFIX);
     const ours =
-      CLUSTER_BINARIES.has(basename(exe.replace(/ \(deleted\)$/, ''))) ||
-      cmdline.includes(CLUSTER_DIR_PREFIX) ||
+      CLUSTER_BINARIES.has(binary) ||
+      (inClusterDir && (SHARED_BINARIES.has(binary) || cmdline.includes('supervise.sh'))) ||
       readOr(`/proc/${pid}/cgroup`).includes('/kubepods') ||
       (nodeNetns !== undefined && inodeOf(`/proc/${pid}/ns/net`) === nodeNetns);
     if (ours) found.push({ pid, name });

@@ -1,6 +1,15 @@
 // Undoing what a local cluster did to the host, step by step; every step is idempotent, so the
 // same steps clean up after a crashed run (found through the lock file) as after a normal stop.
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from './exec.js';
 import {
@@ -163,6 +172,44 @@ export function removeNewHostPaths(before: readonly string[]): string[] {
     if (before.includes(path) || !existsSync(path)) continue;
     rmSync(path, { recursive: true, force: true });
     removed.push(path);
+  }
+  return removed;
+}
+
+/**
+ * Where those paths existed before (someone else's), only the cluster's entries: the kubelet's
+ * /var/log/containers links into its work folder, libcni's cached results for its network.
+ */
+export function removeOurEntriesInHostPaths(): string[] {
+  const removed: string[] = [];
+  const logs = '/var/log/containers';
+  if (existsSync(logs))
+    for (const entry of readdirSync(logs)) {
+      const path = join(logs, entry);
+      try {
+        if (readlinkSync(path).startsWith(CLUSTER_DIR_PREFIX)) {
+          rmSync(path, { force: true });
+          removed.push(path);
+        }
+      } catch {
+        // not a link
+      }
+    }
+  const results = '/var/lib/cni/results';
+  if (existsSync(results)) {
+    const entries = readdirSync(results);
+    const ids = new Set(
+      entries
+        .map((entry) => /^kubellama-([0-9a-f]{64})-/.exec(entry)?.[1])
+        .filter((id): id is string => !!id),
+    );
+    for (const entry of entries) {
+      const id = /^cni-loopback-([0-9a-f]{64})-/.exec(entry)?.[1];
+      if (entry.startsWith('kubellama-') || (id && ids.has(id))) {
+        rmSync(join(results, entry), { force: true });
+        removed.push(join(results, entry));
+      }
+    }
   }
   return removed;
 }
