@@ -1,4 +1,5 @@
-// Builds kube-apiserver, kube-controller-manager and kube-scheduler from k8s.io/kubernetes.
+// Builds the control plane (kube-apiserver, kube-controller-manager, kube-scheduler) and the test
+// node's kubelet, kube-proxy and kubectl from k8s.io/kubernetes.
 // k8s.io/kubernetes is not meant to be a dependency: every staging module it replaces with a
 // local path must be pinned here to the published v0.37.x release instead.
 module kubellama.dev/tools/kube
