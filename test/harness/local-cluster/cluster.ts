@@ -8,7 +8,7 @@
 //   await cluster.addFakeGpus(1);
 //   await cluster.stop();                                           // the host is as it was
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerProcess } from '../server-process.js';
 import { httpGet, waitFor } from '../wait.js';
@@ -19,7 +19,7 @@ import { startApiServer, startControllers, startEtcdInNode } from './control-pla
 import { corednsManifests } from './coredns.js';
 import { runCommand, runOk } from './exec.js';
 import { CLUSTER_DIR_PREFIX, HOST_PATHS, readSysctls } from './host-state.js';
-import { acquireLock, type LockRecord, releaseLock, updateLock } from './lock.js';
+import { acquireLock, LOCK_FILE, type LockRecord, readLock, releaseLock, updateLock } from './lock.js';
 import {
   createNodeNetwork,
   deleteNodeNetwork,
@@ -165,6 +165,33 @@ async function cleanHost(
     return [];
   });
   return { actions, errors };
+}
+
+/**
+ * Removes what a crashed cluster left (processes, mounts, cgroups, netns, chains, sysctls, paths,
+ * work folders, the lock), using the host state its lock recorded. Refuses while the lock's holder
+ * lives. `startLocalCluster()` does the same by itself; this is for a `down` command.
+ */
+export async function cleanUpCrashedCluster(): Promise<{ holderPid?: number; actions: string[] }> {
+  const holder = readLock();
+  if (holder) {
+    let alive = true;
+    try {
+      process.kill(holder.pid, 0);
+    } catch (error) {
+      alive = (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (alive) throw new Error(`PID ${holder.pid} holds ${LOCK_FILE}: stop its cluster first`);
+  }
+  const before: Before = holder ?? {
+    sysctls: readSysctls(),
+    paths: HOST_PATHS.filter((path) => existsSync(path)),
+    ...runNetnsState(),
+  };
+  const { actions, errors } = await cleanHost(before, staleClusterDirs());
+  if (errors.length) throw new Error(`could not clean up after a crashed cluster:\n${errors.join('\n')}`);
+  rmSync(LOCK_FILE, { force: true });
+  return { ...(holder ? { holderPid: holder.pid } : {}), actions };
 }
 
 async function stopGently(process: ServerProcess | undefined, graceMs: number): Promise<void> {

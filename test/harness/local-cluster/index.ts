@@ -1,6 +1,7 @@
 // A real single-node Kubernetes for end-to-end tests: startLocalCluster() and what a test needs to
 // check that the host is left as it was. Needs root; see cluster.ts.
 export {
+  cleanUpCrashedCluster,
   type LocalCluster,
   type LocalClusterOptions,
   localClusterSkipReason,
