@@ -92,10 +92,11 @@ describe.skipIf(skipReason)('startLocalCluster (real node in a network namespace
   beforeAll(async () => {
     webImage = await ensureWebImage();
     before = await hostStateSnapshot();
-    cluster = await startLocalCluster({ log: (line) => console.log(line) });
+    // Another suite's (or engineer's) cluster on this host: wait for it, one cluster per host.
+    cluster = await startLocalCluster({ log: (line) => console.log(line), lockWaitMs: 300_000 });
     console.log(`[local-cluster] bring-up: ${(cluster.bringUpMs / 1000).toFixed(1)} s (budget 30 s)`);
     await cluster.loadImage(webImage);
-  }, 300_000);
+  }, 480_000);
 
   afterAll(async () => {
     await cluster?.stop();

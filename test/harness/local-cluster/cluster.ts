@@ -19,7 +19,15 @@ import { startApiServer, startControllers, startEtcdInNode } from './control-pla
 import { corednsManifests } from './coredns.js';
 import { runCommand, runOk } from './exec.js';
 import { CLUSTER_DIR_PREFIX, HOST_PATHS, readSysctls } from './host-state.js';
-import { acquireLock, LOCK_FILE, type LockRecord, readLock, releaseLock, updateLock } from './lock.js';
+import {
+  acquireLock,
+  LOCK_FILE,
+  LockHeldError,
+  type LockRecord,
+  readLock,
+  releaseLock,
+  updateLock,
+} from './lock.js';
 import {
   createNodeNetwork,
   deleteNodeNetwork,
@@ -61,6 +69,11 @@ export interface LocalClusterOptions {
   readonly apiServerArgs?: readonly string[];
   /** Extra KubeletConfiguration fields. */
   readonly kubeletConfig?: Readonly<Record<string, unknown>>;
+  /**
+   * How long to wait for another process's cluster to go (one cluster per host) before failing
+   * with its PID. A process's own second start fails at once. @default 0
+   */
+  readonly lockWaitMs?: number;
 }
 
 export interface TeardownReport {
@@ -201,7 +214,7 @@ async function stopGently(process: ServerProcess | undefined, graceMs: number): 
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
   const reason = localClusterSkipReason();
   if (reason) throw new Error(`startLocalCluster: ${reason}`);
-  const started = Date.now();
+  let started = Date.now();
   const log = (line: string) =>
     options.log?.(`[local-cluster +${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
   const nodeName = options.nodeName ?? 'kubellama-node';
@@ -214,11 +227,22 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const dir = makeWorkDir('cluster');
   let record: LockRecord = { pid: process.pid, workDir: dir, startedAt: new Date().toISOString(), ...before };
   let stale: LockRecord | undefined;
-  try {
-    stale = acquireLock(record);
-  } catch (error) {
-    removeWorkDir(dir);
-    throw error;
+  const lockDeadline = Date.now() + (options.lockWaitMs ?? 0);
+  for (;;) {
+    try {
+      stale = acquireLock(record);
+      started = Date.now(); // bring-up time without the wait for another cluster
+      break;
+    } catch (error) {
+      const waitable =
+        error instanceof LockHeldError && error.holder.pid !== process.pid && Date.now() < lockDeadline;
+      if (!waitable) {
+        removeWorkDir(dir);
+        throw error;
+      }
+      log(`waiting for PID ${error.holder.pid}'s cluster to go`);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
   }
   if (stale || nodeNetnsExists()) {
     // A crashed run: undo it with what it recorded about the host before it started.

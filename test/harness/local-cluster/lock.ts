@@ -18,6 +18,17 @@ export interface LockRecord {
   readonly runNetnsMounted: boolean;
 }
 
+/** Thrown when a live process holds the lock. */
+export class LockHeldError extends Error {
+  constructor(readonly holder: LockRecord) {
+    const who = holder.pid === process.pid ? 'this process' : `PID ${holder.pid}`;
+    super(
+      `a local cluster is already running on this host, held by ${who} since ${holder.startedAt} ` +
+        `(work folder ${holder.workDir}, lock ${LOCK_FILE}); stop it first — one cluster per host`,
+    );
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -55,13 +66,7 @@ export function acquireLock(record: LockRecord): LockRecord | undefined {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = readLock();
-    if (holder && alive(holder.pid)) {
-      const who = holder.pid === process.pid ? 'this process' : `PID ${holder.pid}`;
-      throw new Error(
-        `a local cluster is already running on this host, held by ${who} since ${holder.startedAt} ` +
-          `(work folder ${holder.workDir}, lock ${LOCK_FILE}); stop it first — one cluster per host`,
-      );
-    }
+    if (holder && alive(holder.pid)) throw new LockHeldError(holder);
     stale = holder;
     rmSync(LOCK_FILE, { force: true });
   }
