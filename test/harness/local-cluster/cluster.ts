@@ -219,17 +219,21 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     options.log?.(`[local-cluster +${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
   const nodeName = options.nodeName ?? 'kubellama-node';
 
-  const before: Before = {
+  const dir = makeWorkDir('cluster');
+  // The host as it is before this cluster: read again on every attempt, so never while another runs.
+  const hostNow = (): Before => ({
     sysctls: readSysctls(),
     paths: HOST_PATHS.filter((path) => existsSync(path)),
     ...runNetnsState(),
-  };
-  const dir = makeWorkDir('cluster');
+  });
+  let before = hostNow();
   let record: LockRecord = { pid: process.pid, workDir: dir, startedAt: new Date().toISOString(), ...before };
   let stale: LockRecord | undefined;
   const lockDeadline = Date.now() + (options.lockWaitMs ?? 0);
   for (;;) {
     try {
+      before = hostNow();
+      record = { ...record, startedAt: new Date().toISOString(), ...before };
       stale = acquireLock(record);
       started = Date.now(); // bring-up time without the wait for another cluster
       break;
