@@ -1,7 +1,7 @@
 // The local cluster, for real: network namespace, etcd, control plane, containerd v2, kubelet,
 // kube-proxy and CoreDNS on this host; a busybox web Deployment, DNS, host -> Pod, fake GPUs; and a
 // teardown that leaves the host exactly as it was. Needs root and `npm run tools`.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type HostState,
@@ -91,6 +91,19 @@ describe.skipIf(skipReason)('startLocalCluster (real node in a network namespace
 
   beforeAll(async () => {
     webImage = await ensureWebImage();
+    // The "before" snapshot must not catch another suite's (or engineer's) cluster: wait for it to go.
+    await waitFor(
+      async () => {
+        if (!existsSync(LOCK_FILE)) return true;
+        try {
+          process.kill(JSON.parse(readFileSync(LOCK_FILE, 'utf8')).pid, 0);
+          return false;
+        } catch {
+          return true; // a crashed holder: startLocalCluster cleans up after it
+        }
+      },
+      { description: `another cluster to release ${LOCK_FILE}`, timeoutMs: 300_000, intervalMs: 2_000 },
+    );
     before = await hostStateSnapshot();
     // Another suite's (or engineer's) cluster on this host: wait for it, one cluster per host.
     cluster = await startLocalCluster({ log: (line) => console.log(line), lockWaitMs: 300_000 });
