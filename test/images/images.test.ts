@@ -16,6 +16,7 @@ import { freePort, httpGet, type Jaeger, startJaeger, waitFor } from '../harness
 import { dockerfileArgs, podman, podmanSkipReason } from '../harness/podman.js';
 import { printKubeLogsOnFailure, sharedKubeConfig } from '../harness/shared-kube.js';
 import { installCrd } from '../operator/support/kube.js';
+import { LONG_PROMPT } from '../runtime/runtime-fixture.js';
 import { writeTinyModel } from '../tools/tiny-model/tiny-llama.js';
 
 const skip = podmanSkipReason();
@@ -187,16 +188,17 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
 
     it('answers an OpenAI request as UID 65532 on a read-only root, and the trace reaches Jaeger', async () => {
       const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused' });
-      const { data, response } = await client.chat.completions
-        .create({ model: 'tiny', messages: [{ role: 'user', content: 'hello' }], max_tokens: 8 })
+      // Greedy on LONG_PROMPT the tiny random-weights model runs to max_tokens (no early end of text).
+      const { data, response } = await client.completions
+        .create({ model: 'tiny', prompt: LONG_PROMPT, max_tokens: 8, temperature: 0 })
         .withResponse();
-      expect(data.choices[0]?.message.content).toBeTypeOf('string');
-      expect(data.usage?.completion_tokens).toBeGreaterThan(0);
+      expect(data.choices[0]?.text).toBeTypeOf('string');
+      expect(data.usage?.completion_tokens).toBe(8);
       const traceId = response.headers.get('traceresponse')!.split('-')[1]!;
       const trace = await jaeger.waitForTrace(traceId, { minSpans: 3 });
       const process = Object.values(trace.processes)[0]!;
       expect(process.serviceName).toBe('runtime-image-test');
-      expect(trace.spans.map((s) => s.operationName)).toContain('chat tiny');
+      expect(trace.spans.map((s) => s.operationName)).toContain('text_completion tiny');
       const inspect = JSON.parse(await podman(['inspect', container!.name]))[0];
       expect(inspect.Config.User).toBe(`${RUNTIME_UID}:${RUNTIME_UID}`);
       expect(inspect.HostConfig.ReadonlyRootfs).toBe(true);

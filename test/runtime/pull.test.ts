@@ -237,7 +237,11 @@ describe('pull', () => {
         description: 'the chunk requests',
         timeoutMs: 30_000,
       });
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // Stop it once the partial file exists (on a busy machine that can take longer than the requests).
+      await waitFor(async () => existsSync(join(dir, 'model.gguf.ipull')), {
+        description: 'the partial download file',
+        timeoutMs: 30_000,
+      });
       child.kill('SIGTERM');
       expect(await exited).toBe(PULL_EXIT.download);
       expect(readdirSync(dir)).toEqual(['model.gguf.ipull']);
