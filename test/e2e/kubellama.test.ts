@@ -1,0 +1,393 @@
+// The whole story on a real Kubernetes node (issue 9): the test harness's local cluster (control plane,
+// kubelet, containerd, kube-proxy, CoreDNS in a network namespace), kubellama's images built from the
+// real Dockerfile and loaded into the node, the synthesized manifests applied server-side as a user
+// would, a LlamaModel downloaded over https from a private mirror trusted through spec.model.caBundle,
+// chat requests from a Pod and from the host, the traces in Jaeger, scaling, GPU scheduling and
+// garbage collection. Needs Linux, root, podman and the node binaries of `npm run tools`; skips
+// otherwise, naming what is missing.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_NAMESPACE } from '../../charts/images.js';
+import { installApp } from '../../charts/install.js';
+import { JAEGER_PORTS, JAEGER_SERVICE } from '../../charts/jaeger-config.js';
+import { synthInstall } from '../../charts/main.js';
+import { RUNTIME_PATHS, RUNTIME_PORT } from '../../charts/runtime-contract.js';
+import { chat, traceIdOf } from '../../kind/demo/chat.js';
+import { fetchJaegerTrace, formatTraceTree, type JaegerTrace } from '../../kind/demo/trace-tree.js';
+import {
+  type LocalCluster,
+  localClusterSkipReason,
+  startLocalCluster,
+} from '../harness/local-cluster/index.js';
+import { buildLocalImages, type LocalImages } from '../harness/local-images.js';
+import { podmanSkipReason } from '../harness/podman.js';
+import { waitFor } from '../harness/wait.js';
+import { writeTinyModel } from '../tools/tiny-model/tiny-llama.js';
+import { bundleChatClient, type PortForward, portForward } from './support/cluster-tools.js';
+import { type ModelMirror, startModelMirror } from './support/model-server.js';
+
+const skipReason =
+  process.env.KUBELLAMA_E2E === '0' ? 'KUBELLAMA_E2E=0' : (localClusterSkipReason() ?? podmanSkipReason());
+if (skipReason) console.warn(`[e2e] skipped: ${skipReason}`);
+
+const NS = 'e2e';
+const MODEL = 'tiny';
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+interface Pod {
+  metadata: { name: string; labels?: Record<string, string>; creationTimestamp: string };
+  spec: { containers: { image: string }[]; initContainers?: { image: string }[] };
+  status: {
+    phase?: string;
+    conditions?: Condition[];
+    initContainerStatuses?: { state?: { terminated?: { startedAt: string; finishedAt: string } } }[];
+    containerStatuses?: { state?: { running?: { startedAt: string } } }[];
+  };
+}
+interface LlamaModelStatus {
+  phase?: string;
+  readyReplicas?: number;
+  endpoint?: string;
+  conditions?: Condition[];
+}
+
+const timings: Record<string, string> = {};
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const at = (iso: string | undefined) => (iso ? Date.parse(iso) : Number.NaN);
+
+const tinyModel = (source: string, sha256: string, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'inference.kubellama.dev/v1alpha1',
+  kind: 'LlamaModel',
+  metadata: { name: MODEL, namespace: NS },
+  spec: {
+    model: { source, sha256, caBundle: { configMapRef: { name: 'mirror-ca', key: 'ca.crt' } } },
+    gpu: { count: 0 },
+    runtime: { parallel: 2, contextSize: 1024 },
+    telemetry: { detail: 'request' },
+    ...extra,
+  },
+});
+
+describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
+  const started = Date.now();
+  let cluster: LocalCluster | undefined;
+  let images: LocalImages;
+  let mirror: ModelMirror | undefined;
+  let jaeger: PortForward | undefined;
+  let work: string;
+  let sha256: string;
+  const forwards: PortForward[] = [];
+
+  const kubectl = (args: string[], input?: string) =>
+    cluster!.kubectl(args, { ...(input === undefined ? {} : { input }), timeoutMs: 120_000 });
+  const apply = (object: unknown) =>
+    kubectl(['apply', '--server-side', '--field-manager=e2e', '-f', '-'], JSON.stringify(object));
+  const modelStatus = async (name: string) =>
+    (
+      await cluster!.apiGet<{ status?: LlamaModelStatus }>(
+        `/apis/inference.kubellama.dev/v1alpha1/namespaces/${NS}/llamamodels/${name}`,
+      )
+    ).status ?? {};
+  const pods = async (instance: string) =>
+    (
+      await cluster!.apiGet<{ items: Pod[] }>(
+        `/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(`app.kubernetes.io/instance=${instance}`)}`,
+      )
+    ).items;
+  const readyPods = async (instance: string) =>
+    (await pods(instance)).filter((p) =>
+      p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
+  const waitModelReady = (name: string, replicas: number, timeoutMs = 120_000) =>
+    waitFor(
+      async () => {
+        const status = await modelStatus(name);
+        return status.phase === 'Ready' && (status.readyReplicas ?? 0) === replicas && status;
+      },
+      { description: `LlamaModel ${name} Ready with ${replicas} replica(s)`, timeoutMs, intervalMs: 500 },
+    ).catch(async (error: Error) => {
+      const state = await kubectl(['-n', NS, 'get', 'lm,deploy,pods', '-o', 'wide']).catch(() => '');
+      const events = await kubectl(['-n', NS, 'get', 'events', '--sort-by=.lastTimestamp']).catch(() => '');
+      throw new Error(`${error.message}\n${state}\n${events.split('\n').slice(-20).join('\n')}`);
+    });
+  const waitTrace = (traceId: string, has: (trace: JaegerTrace) => boolean) =>
+    waitFor(
+      async () => {
+        const trace = await fetchJaegerTrace(jaeger!.url, traceId);
+        return trace && has(trace) && trace;
+      },
+      { description: `trace ${traceId} in Jaeger`, timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'kubellama-e2e-'));
+    const t0 = Date.now();
+    // Both at once: the images build in podman while the node comes up.
+    const [built, up] = await Promise.allSettled([
+      buildLocalImages(['runtime', 'runtimeCuda', 'operator']).then((result) => {
+        timings['images built (layer cache)'] = seconds(Date.now() - t0);
+        return result;
+      }),
+      startLocalCluster({ log: (line) => console.log(line) }),
+    ]);
+    if (up.status === 'fulfilled') cluster = up.value;
+    if (built.status === 'rejected') throw built.reason;
+    if (up.status === 'rejected') throw up.reason;
+    images = built.value;
+    timings['cluster up'] = seconds(cluster!.bringUpMs);
+    const t1 = Date.now();
+    for (const ref of images.refs) await cluster!.loadImage(ref);
+    timings['images loaded into containerd'] = seconds(Date.now() - t1);
+  }, 600_000);
+
+  afterAll(async () => {
+    await Promise.allSettled([...forwards, jaeger].map((f) => f?.stop()));
+    await mirror?.stop();
+    const report = await cluster?.stop();
+    if (report) timings.teardown = seconds(report.ms);
+    timings['whole suite'] = seconds(Date.now() - started);
+    console.log(
+      `[e2e] timings:\n${Object.entries(timings)
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n')}`,
+    );
+    if (work) rmSync(work, { recursive: true, force: true });
+  }, 240_000);
+
+  it('installs the synthesized manifests server-side: operator, collector and Jaeger Ready from localhost/kubellama images', async () => {
+    const t0 = Date.now();
+    const { manifests } = synthInstall(work, { images: images.images });
+    await kubectl(['apply', '--server-side', ...manifests.flatMap((file) => ['-f', file])]);
+    const deployments = installApp({ images: images.images })
+      .charts.flatMap((chart) => chart.toJson() as { kind: string; metadata: { name: string } }[])
+      .filter((o) => o.kind === 'Deployment')
+      .map((o) => o.metadata.name);
+    expect(deployments).toEqual(expect.arrayContaining(['kubellama-operator', 'otel-collector', 'jaeger']));
+    for (const name of deployments) {
+      await kubectl(['-n', SYSTEM_NAMESPACE, 'rollout', 'status', `deployment/${name}`, '--timeout=180s']);
+    }
+    timings['apply → operator, collector, Jaeger Ready'] = seconds(Date.now() - t0);
+    const system = await cluster!.apiGet<{ items: Pod[] }>(`/api/v1/namespaces/${SYSTEM_NAMESPACE}/pods`);
+    const running = system.items.flatMap((p) => p.spec.containers.map((c) => c.image));
+    expect(running.length).toBeGreaterThanOrEqual(3);
+    for (const image of running) expect(image).toMatch(/^localhost\/kubellama\//);
+    jaeger = await portForward(
+      cluster!.kubeconfigPath,
+      SYSTEM_NAMESPACE,
+      `service/${JAEGER_SERVICE}`,
+      JAEGER_PORTS.query,
+    );
+  }, 240_000);
+
+  it('serves a model the pull init container downloads over https from a private mirror, trusted through caBundle, sha256 checked', async () => {
+    const file = join(work, 'tiny.gguf');
+    sha256 = (await writeTinyModel(file)).sha256;
+    mirror = await startModelMirror(work, file, 'tiny.gguf');
+    await kubectl(['create', 'namespace', NS]);
+    await apply({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'mirror-ca', namespace: NS },
+      data: { 'ca.crt': mirror.caPem },
+    });
+    const t0 = Date.now();
+    await apply(tinyModel(mirror.url, sha256));
+    const status = await waitModelReady(MODEL, 1);
+    const firstReady = Date.now() - t0;
+    expect(status.endpoint).toBe(`http://${MODEL}.${NS}.svc:${RUNTIME_PORT}${RUNTIME_PATHS.openAiBase}`);
+    expect(mirror.requests.some((line) => line.startsWith('GET /models/tiny.gguf'))).toBe(true);
+    expect(createHash('sha256').update(mirror.caPem).digest('hex')).toHaveLength(64);
+
+    const [pod] = await pods(MODEL);
+    const created = at(pod!.metadata.creationTimestamp);
+    const scheduled = at(pod!.status.conditions?.find((c) => c.type === 'PodScheduled')?.lastTransitionTime);
+    const pull = pod!.status.initContainerStatuses?.[0]?.state?.terminated;
+    const serving = at(pod!.status.containerStatuses?.[0]?.state?.running?.startedAt);
+    const ready = at(pod!.status.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime);
+    timings['LlamaModel apply → Ready'] = seconds(firstReady);
+    timings['  schedule (pod created → scheduled)'] = seconds(scheduled - created);
+    timings['  pull init (https download + sha256)'] = seconds(at(pull?.finishedAt) - at(pull?.startedAt));
+    timings['  model load (runtime start → Ready)'] = seconds(ready - serving);
+
+    const table = await kubectl(['-n', NS, 'get', 'lm', MODEL]);
+    expect(table).toMatch(/PHASE\s+READY\s+REPLICAS\s+ENDPOINT/);
+    expect(table).toMatch(new RegExp(`${MODEL}\\s+\\S+\\s+Ready\\s+1\\s+1\\s+http://${MODEL}\\.${NS}\\.svc`));
+  }, 180_000);
+
+  it('answers the openai client in a Pod through the Service DNS name', async () => {
+    await apply({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'chat-client', namespace: NS },
+      data: { 'chat.mjs': await bundleChatClient() },
+    });
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'chat-client', namespace: NS },
+      spec: {
+        restartPolicy: 'Never',
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'chat',
+            image: images.images.runtime,
+            command: ['/usr/local/bin/node', '/client/chat.mjs'],
+            env: [
+              { name: 'BASE_URL', value: `http://${MODEL}.${NS}.svc.cluster.local:${RUNTIME_PORT}/v1` },
+              { name: 'MODEL', value: MODEL },
+            ],
+            volumeMounts: [{ name: 'client', mountPath: '/client' }],
+          },
+        ],
+        volumes: [{ name: 'client', configMap: { name: 'chat-client' } }],
+      },
+    });
+    const phase = await waitFor(
+      async () => {
+        const p = await cluster!.apiGet<Pod>(`/api/v1/namespaces/${NS}/pods/chat-client`);
+        return (p.status.phase === 'Succeeded' || p.status.phase === 'Failed') && p.status.phase;
+      },
+      { description: 'the chat client Pod to finish', timeoutMs: 90_000, intervalMs: 500 },
+    );
+    const log = await kubectl(['-n', NS, 'logs', 'chat-client']);
+    expect(phase, log).toBe('Succeeded');
+    const line = JSON.parse(log.trim().split('\n').pop()!) as { answer: string; traceresponse: string };
+    expect(line.answer.length).toBeGreaterThan(0);
+    const traceId = traceIdOf(line.traceresponse);
+    const trace = await waitTrace(traceId, (t) => t.spans.some((s) => (s.references ?? []).length === 0));
+    expect(trace.spans.map((s) => s.operationName)).toContain(`chat ${MODEL}`);
+  }, 150_000);
+
+  it('answers from the host through kubectl port-forward; the trace in Jaeger nests HTTP → chat → phases with the collector k8s attributes', async () => {
+    const forward = await portForward(cluster!.kubeconfigPath, NS, `service/${MODEL}`, RUNTIME_PORT);
+    forwards.push(forward);
+    const t0 = Date.now();
+    const answer = await chat(`${forward.url}${RUNTIME_PATHS.openAiBase}`, MODEL, 'Hello from the host');
+    timings['host chat (port-forward) round trip'] = seconds(Date.now() - t0);
+    expect(answer.answer.length).toBeGreaterThan(0);
+    const trace = await waitTrace(answer.traceId, (t) =>
+      t.spans.some((s) => s.operationName === 'POST /v1/chat/completions'),
+    );
+    console.log(`[e2e] trace ${answer.traceId}:\n  ${formatTraceTree(trace).join('\n  ')}`);
+    const byName = (name: string) => trace.spans.find((s) => s.operationName === name);
+    const http = byName('POST /v1/chat/completions');
+    const chatSpan = byName(`chat ${MODEL}`);
+    expect(http).toBeDefined();
+    expect(chatSpan?.references?.[0]?.spanID).toBe(http!.spanID);
+    for (const phase of ['llama.prefill', 'llama.decode']) {
+      expect(byName(phase)?.references?.[0]?.spanID, phase).toBe(chatSpan!.spanID);
+    }
+    // Resource attributes only the collector's k8s_attributes processor adds (the runtime sets pod
+    // name, namespace, uid and node itself).
+    const tags = Object.fromEntries(
+      (trace.processes[http!.processID]?.tags ?? []).map((tag) => [tag.key, tag.value]),
+    );
+    expect(tags['k8s.replicaset.name']).toMatch(new RegExp(`^${MODEL}-[a-z0-9]+$`));
+    expect(tags['k8s.deployment.name']).toBe(MODEL);
+    expect(String(tags['k8s.pod.start_time'])).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(tags['k8s.pod.label.app.kubernetes.io/instance']).toBe(MODEL);
+  }, 120_000);
+
+  it("has the operator's reconcile traces in Jaeger", async () => {
+    const traces = await waitFor(
+      async () => {
+        const response = await fetch(
+          `${jaeger!.url}/api/traces?service=kubellama-operator&limit=50&lookback=1h`,
+        );
+        if (!response.ok) return undefined;
+        const body = (await response.json()) as { data?: JaegerTrace[] };
+        const reconciles = (body.data ?? []).filter((t) =>
+          t.spans.some(
+            (s) =>
+              s.operationName === 'reconcile LlamaModel' &&
+              s.tags?.some((tag) => tag.key === 'kubellama.llamamodel.name' && tag.value === MODEL),
+          ),
+        );
+        return reconciles.length > 0 && reconciles;
+      },
+      { description: 'a reconcile trace of the model in Jaeger', timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+    expect(traces.length).toBeGreaterThan(0);
+  }, 90_000);
+
+  it("shows the requests on the runtime's /metrics through the API server's pod proxy", async () => {
+    const [pod] = await readyPods(MODEL);
+    const metrics = await kubectl([
+      'get',
+      '--raw',
+      `/api/v1/namespaces/${NS}/pods/${pod!.metadata.name}:${RUNTIME_PORT}/proxy${RUNTIME_PATHS.metrics}`,
+    ]);
+    const predicted = /^llamacpp[:_]tokens_predicted_total(?:\{[^}]*\})?\s+([0-9.e+]+)/m.exec(metrics);
+    expect(predicted, metrics.slice(0, 2000)).not.toBeNull();
+    expect(Number(predicted![1])).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('scales the LlamaModel to 2 serving Pods', async () => {
+    const t0 = Date.now();
+    await kubectl(['-n', NS, 'scale', `llamamodel/${MODEL}`, '--replicas=2']);
+    await waitModelReady(MODEL, 2);
+    timings['scale 1 → 2 Ready'] = seconds(Date.now() - t0);
+    expect(await readyPods(MODEL)).toHaveLength(2);
+  }, 150_000);
+
+  it('serves a gpu.count 1 model on the fake GPU (CUDA image, CPU fallback); a second GPU model stays Pending, saying why', async () => {
+    await cluster!.addFakeGpus(1);
+    const gpuModel = (name: string) => {
+      const model = tinyModel(mirror!.url, sha256, { gpu: { count: 1 } });
+      return { ...model, metadata: { name, namespace: NS } };
+    };
+    const t0 = Date.now();
+    await apply(gpuModel('gpu-one'));
+    await waitModelReady('gpu-one', 1, 180_000);
+    timings['GPU model (CUDA image) apply → Ready'] = seconds(Date.now() - t0);
+    const [pod] = await pods('gpu-one');
+    expect(pod!.spec.containers[0]!.image).toBe(images.images.runtimeCuda);
+
+    await apply(gpuModel('gpu-two'));
+    const condition = await waitFor(
+      async () =>
+        (await modelStatus('gpu-two')).conditions?.find(
+          (c) => c.reason === 'Unschedulable' && /nvidia\.com\/gpu/.test(c.message ?? ''),
+        ),
+      { description: 'gpu-two to report Unschedulable (nvidia.com/gpu)', timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(condition.message).toMatch(/Insufficient nvidia\.com\/gpu/);
+    expect((await modelStatus('gpu-two')).phase).toBe('Pending');
+    await kubectl(['-n', NS, 'delete', 'lm', 'gpu-one', 'gpu-two', '--wait=false']);
+  }, 240_000);
+
+  it('garbage-collects the Deployment, Service and Pods when the LlamaModel is deleted', async () => {
+    await kubectl(['-n', NS, 'delete', 'lm', MODEL, '--wait=false']);
+    const selector = `app.kubernetes.io/instance=${MODEL}`;
+    await waitFor(
+      async () => {
+        const left = await kubectl([
+          '-n',
+          NS,
+          'get',
+          'deployments,replicasets,services,pods',
+          '-l',
+          selector,
+          '-o',
+          'name',
+        ]);
+        return left.trim() === '' && true;
+      },
+      {
+        description: `every object of ${MODEL} to be garbage-collected`,
+        timeoutMs: 120_000,
+        intervalMs: 1_000,
+      },
+    );
+  }, 150_000);
+});
