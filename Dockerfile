@@ -57,6 +57,19 @@ RUN find node_modules/@node-llama-cpp -mindepth 1 -maxdepth 1 \
 
 FROM ${NODE_IMAGE} AS node
 
+# ---- what every final stage holds besides its base: node, tini, the bundle and its command
+FROM scratch AS common-files
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=build /usr/bin/tini-static /usr/bin/tini
+
+FROM common-files AS runtime-files
+COPY --from=build /src/dist/bundle/kubellama-runtime.mjs /app/
+COPY images/kubellama-runtime /usr/local/bin/kubellama-runtime
+
+FROM common-files AS operator-files
+COPY --from=build /src/dist/bundle/kubellama-operator.mjs /app/
+COPY images/kubellama-operator /usr/local/bin/kubellama-operator
+
 # ---- runtime (CPU)
 FROM ${BASE_IMAGE} AS runtime
 ARG VERSION=dev
@@ -68,11 +81,8 @@ LABEL org.opencontainers.image.title="kubellama-runtime" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.source="${SOURCE}"
-COPY --from=node /usr/local/bin/node /usr/local/bin/node
-COPY --from=build /usr/bin/tini-static /usr/bin/tini
+COPY --from=runtime-files / /
 COPY --from=llama-cpu /app/node_modules /app/node_modules
-COPY --from=build /src/dist/bundle/kubellama-runtime.mjs /app/
-COPY images/kubellama-runtime /usr/local/bin/kubellama-runtime
 ENV NODE_ENV=production HOME=/tmp
 WORKDIR /tmp
 USER 65532:65532
@@ -91,11 +101,8 @@ LABEL org.opencontainers.image.title="kubellama-runtime-cuda" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.source="${SOURCE}"
-COPY --from=node /usr/local/bin/node /usr/local/bin/node
-COPY --from=build /usr/bin/tini-static /usr/bin/tini
+COPY --from=runtime-files / /
 COPY --from=llama-cuda /app/node_modules /app/node_modules
-COPY --from=build /src/dist/bundle/kubellama-runtime.mjs /app/
-COPY images/kubellama-runtime /usr/local/bin/kubellama-runtime
 # What the NVIDIA container toolkit reads to mount the driver and devices into the container.
 ENV NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility \
     NODE_ENV=production HOME=/tmp
@@ -116,10 +123,7 @@ LABEL org.opencontainers.image.title="kubellama-operator" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.source="${SOURCE}"
-COPY --from=node /usr/local/bin/node /usr/local/bin/node
-COPY --from=build /usr/bin/tini-static /usr/bin/tini
-COPY --from=build /src/dist/bundle/kubellama-operator.mjs /app/
-COPY images/kubellama-operator /usr/local/bin/kubellama-operator
+COPY --from=operator-files / /
 ENV NODE_ENV=production HOME=/tmp
 WORKDIR /tmp
 USER 65532:65532

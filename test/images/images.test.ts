@@ -45,6 +45,23 @@ async function runDetached(image: string, args: string[], podmanArgs: string[]):
   };
 }
 
+/** `serve` of the tiny model mounted at /models, on a loopback port of the host network, one thread. */
+function serveTiny(port: number): string[] {
+  return [
+    'serve',
+    '--model',
+    '/models/tiny.gguf',
+    '--alias',
+    'tiny',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--threads',
+    '1',
+  ];
+}
+
 /** Waits for /readyz, failing at once with the container's log if it exits first. */
 async function waitReady(container: Container, port: number, timeoutMs: number): Promise<void> {
   let exited: Error | undefined;
@@ -148,36 +165,20 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
       jaeger = await startJaeger();
       port = await freePort();
       // Host network: the container reaches the harness's Jaeger on loopback, nothing else is set up.
-      container = await runDetached(
-        refs.runtime,
-        [
-          'serve',
-          '--model',
-          '/models/tiny.gguf',
-          '--alias',
-          'tiny',
-          '--port',
-          String(port),
-          '--host',
-          '127.0.0.1',
-          '--threads',
-          '1',
-        ],
-        [
-          '--network=host',
-          '--read-only',
-          '--user',
-          `${RUNTIME_UID}:${RUNTIME_UID}`,
-          '--cap-drop=ALL',
-          '--security-opt=no-new-privileges',
-          '-v',
-          `${modelDir}:/models:ro`,
-          '-e',
-          `OTEL_EXPORTER_OTLP_ENDPOINT=${jaeger.otlpGrpcEndpoint}`,
-          '-e',
-          'OTEL_SERVICE_NAME=runtime-image-test',
-        ],
-      );
+      container = await runDetached(refs.runtime, serveTiny(port), [
+        '--network=host',
+        '--read-only',
+        '--user',
+        `${RUNTIME_UID}:${RUNTIME_UID}`,
+        '--cap-drop=ALL',
+        '--security-opt=no-new-privileges',
+        '-v',
+        `${modelDir}:/models:ro`,
+        '-e',
+        `OTEL_EXPORTER_OTLP_ENDPOINT=${jaeger.otlpGrpcEndpoint}`,
+        '-e',
+        'OTEL_SERVICE_NAME=runtime-image-test',
+      ]);
       await waitReady(container, port, 120_000);
     }, 300_000);
 
@@ -219,23 +220,14 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
   describe('runtime-cuda (on a stand-in CUDA base without CUDA libraries)', () => {
     it('falls back to CPU, says so in its log and /metrics, and still answers', async () => {
       const port = await freePort();
-      const container = await runDetached(
-        refs.runtimeCuda,
-        [
-          'serve',
-          '--model',
-          '/models/tiny.gguf',
-          '--alias',
-          'tiny',
-          '--port',
-          String(port),
-          '--host',
-          '127.0.0.1',
-          '--threads',
-          '1',
-        ],
-        ['--network=host', '--read-only', '-v', `${modelDir}:/models:ro`, '-e', 'OTEL_TRACES_EXPORTER=none'],
-      );
+      const container = await runDetached(refs.runtimeCuda, serveTiny(port), [
+        '--network=host',
+        '--read-only',
+        '-v',
+        `${modelDir}:/models:ro`,
+        '-e',
+        'OTEL_TRACES_EXPORTER=none',
+      ]);
       try {
         await waitReady(container, port, 180_000);
         const logs = await container.logs();
