@@ -12,26 +12,14 @@ import { delimiter, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IMAGES } from '../../charts/images.js';
 import { nodeBinary } from '../../test/harness/local-cluster/binaries.js';
-import { CLUSTER_DIR_PREFIX } from '../../test/harness/local-cluster/host-state.js';
 import {
+  cleanUpCrashedCluster,
   type LocalCluster,
   localClusterSkipReason,
   startLocalCluster,
 } from '../../test/harness/local-cluster/index.js';
 import { LOCK_FILE, readLock } from '../../test/harness/local-cluster/lock.js';
-import { deleteNodeNetwork } from '../../test/harness/local-cluster/network.js';
-import {
-  killClusterProcesses,
-  removeClusterCgroups,
-  removeHostKubeChains,
-  removeNewHostPaths,
-  restoreRunNetns,
-  restoreSysctls,
-  staleClusterDirs,
-  unmountUnder,
-} from '../../test/harness/local-cluster/teardown.js';
 import { buildLocalImages, LOCAL_REGISTRY, underLocalRegistry } from '../../test/harness/local-images.js';
-import { removeWorkDir } from '../../test/harness/workdir.js';
 import { UsageError } from './errors.js';
 import { DEMO_DIR } from './kind-cluster.js';
 import type { Runner } from './runner.js';
@@ -164,7 +152,7 @@ function alive(pid: number): boolean {
 /**
  * `npm run demo -- --local down`: asks the demo process that holds the cluster to tear it down and
  * waits for its lock to go; when that process is gone, removes what it left with the harness's
- * teardown functions and the host state its lock recorded. A cluster held by anything but a demo
+ * cleanUpCrashedCluster() (the host state its lock recorded). A cluster held by anything but a demo
  * (a test run) is left alone.
  */
 export async function stopLocalDemoCluster(runner: Runner): Promise<void> {
@@ -188,32 +176,14 @@ export async function stopLocalDemoCluster(runner: Runner): Promise<void> {
       return;
     }
   }
-  const record = readLock();
-  runner.progress(
-    record
-      ? `==> Removing what a crashed local cluster (PID ${record.pid}) left`
-      : '==> Removing leftovers, if any',
-  );
-  const done: string[] = [];
-  const step = async (name: string, action: () => Promise<string[]> | string[]) => {
-    for (const line of await action()) done.push(`${name}: ${line}`);
-  };
-  await step('killed', killClusterProcesses);
-  await step('unmounted', () => unmountUnder(CLUSTER_DIR_PREFIX));
-  await step('removed cgroup', removeClusterCgroups);
-  await step('network', async () => {
-    await deleteNodeNetwork();
-    return [];
-  });
-  await step('removed host chain', removeHostKubeChains);
-  if (record) {
-    await step('restored sysctl', () => restoreSysctls(record.sysctls));
-    await step('removed path', () => removeNewHostPaths(record.paths));
-    await step('/run/netns', () => restoreRunNetns(record.runNetnsExisted, record.runNetnsMounted));
-  }
-  for (const dir of staleClusterDirs()) removeWorkDir(dir);
+  const cleaned = await cleanUpCrashedCluster();
   for (const dir of state?.nodeDirs ?? []) rmSync(dir, { recursive: true, force: true });
-  rmSync(LOCK_FILE, { force: true });
   rmSync(LOCAL_STATE_FILE, { force: true });
+  const done = cleaned.actions;
+  runner.progress(
+    cleaned.holderPid
+      ? `==> Removed what a crashed local cluster (PID ${cleaned.holderPid}) left`
+      : '==> Removed leftovers, if any',
+  );
   runner.progress(done.length ? `    ${done.join('\n    ')}` : '    nothing was left');
 }

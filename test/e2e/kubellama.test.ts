@@ -137,7 +137,8 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
         timings['images built (layer cache)'] = seconds(Date.now() - t0);
         return result;
       }),
-      startLocalCluster({ log: (line) => console.log(line) }),
+      // One cluster per host: wait for another suite's (test/local-cluster) to go first.
+      startLocalCluster({ log: (line) => console.log(line), lockWaitMs: 300_000 }),
     ]);
     if (up.status === 'fulfilled') cluster = up.value;
     if (built.status === 'rejected') throw built.reason;
@@ -147,7 +148,7 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     const t1 = Date.now();
     for (const ref of images.refs) await cluster!.loadImage(ref);
     timings['images loaded into containerd'] = seconds(Date.now() - t1);
-  }, 600_000);
+  }, 900_000);
 
   afterAll(async () => {
     await Promise.allSettled([...forwards, jaeger].map((f) => f?.stop()));
@@ -218,7 +219,8 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     timings['  pull init (https download + sha256)'] = seconds(at(pull?.finishedAt) - at(pull?.startedAt));
     timings['  model load (runtime start → Ready)'] = seconds(ready - serving);
 
-    const table = await kubectl(['-n', NS, 'get', 'lm', MODEL]);
+    // The endpoint column is a wide one (priority 1).
+    const table = await kubectl(['-n', NS, 'get', 'lm', MODEL, '-o', 'wide']);
     expect(table).toMatch(/PHASE\s+READY\s+REPLICAS\s+ENDPOINT/);
     expect(table).toMatch(new RegExp(`${MODEL}\\s+\\S+\\s+Ready\\s+1\\s+1\\s+http://${MODEL}\\.${NS}\\.svc`));
   }, 180_000);
