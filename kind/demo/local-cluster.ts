@@ -111,7 +111,10 @@ export async function startLocalDemoCluster(runner: Runner, dryRun: boolean): Pr
     },
     copyToNode: async (file, nodeFile) => {
       const dir = dirname(nodeFile);
-      if (!existsSync(dir)) state.nodeDirs.push(dir);
+      // The topmost folder this makes, so the teardown removes all it made and nothing else.
+      let top: string | undefined;
+      for (let d = dir; !existsSync(d); d = dirname(d)) top = d;
+      if (top) state.nodeDirs.push(top);
       saveState();
       mkdirSync(dir, { recursive: true });
       copyFileSync(file, nodeFile);

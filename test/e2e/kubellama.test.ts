@@ -225,6 +225,33 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     expect(table).toMatch(new RegExp(`${MODEL}\\s+\\S+\\s+Ready\\s+1\\s+1\\s+http://${MODEL}\\.${NS}\\.svc`));
   }, 180_000);
 
+  it('does not trust the mirror without the caBundle: the pull never completes', async () => {
+    const untrusted = tinyModel(mirror!.url, sha256);
+    const { caBundle: _none, ...model } = untrusted.spec.model;
+    await apply({
+      ...untrusted,
+      metadata: { name: 'untrusted', namespace: NS },
+      spec: { ...untrusted.spec, model },
+    });
+    // The same source and sha256 as the served model, minus the CA: within the time the trusted pull
+    // took (1–2 s) many times over, the pull init container never finishes successfully. (The pull
+    // retries a TLS failure instead of exiting, so there is no failed condition to wait for.)
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const [pod] = await pods('untrusted');
+      const pull = pod?.status.initContainerStatuses?.[0]?.state?.terminated as
+        | { exitCode?: number }
+        | undefined;
+      expect(pull?.exitCode === 0, 'the pull finished without the CA').toBe(false);
+      expect((await modelStatus('untrusted')).phase).not.toBe('Ready');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    const [pod] = await pods('untrusted');
+    const pullLog = await kubectl(['-n', NS, 'logs', pod!.metadata.name, '-c', 'pull']).catch(() => '');
+    console.log(`[e2e] untrusted pull log (tail):\n${pullLog.split('\n').slice(-5).join('\n')}`);
+    await kubectl(['-n', NS, 'delete', 'lm', 'untrusted', '--wait=false']);
+  }, 60_000);
+
   it('answers the openai client in a Pod through the Service DNS name', async () => {
     await apply({
       apiVersion: 'v1',
@@ -354,6 +381,9 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     timings['GPU model (CUDA image) apply → Ready'] = seconds(Date.now() - t0);
     const [pod] = await pods('gpu-one');
     expect(pod!.spec.containers[0]!.image).toBe(images.images.runtimeCuda);
+    // No GPU behind the fake one: the runtime says at start-up that llama.cpp fell back to the CPU.
+    const log = await kubectl(['-n', NS, 'logs', pod!.metadata.name, '-c', 'runtime']);
+    expect(log).toMatch(/llama\.cpp fell back to CPU: the cuda prebuilt/);
 
     await apply(gpuModel('gpu-two'));
     const condition = await waitFor(
