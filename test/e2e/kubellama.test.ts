@@ -5,7 +5,7 @@
 // chat requests from a Pod and from the host, the traces in Jaeger, scaling, GPU scheduling and
 // garbage collection. Needs Linux, root, podman and the node binaries of `npm run tools`; skips
 // otherwise, naming what is missing.
-import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,13 @@ import { bundleChatClient, type PortForward, portForward } from './support/clust
 import { type ModelMirror, startModelMirror } from './support/model-server.js';
 
 const skipReason =
-  process.env.KUBELLAMA_E2E === '0' ? 'KUBELLAMA_E2E=0' : (localClusterSkipReason() ?? podmanSkipReason());
+  process.env.KUBELLAMA_E2E === '0'
+    ? 'KUBELLAMA_E2E=0'
+    : (localClusterSkipReason() ??
+      podmanSkipReason() ??
+      (spawnSync('sh', ['-c', 'command -v openssl']).status === 0
+        ? undefined
+        : 'openssl is not installed (it makes the mirror CA)'));
 if (skipReason) console.warn(`[e2e] skipped: ${skipReason}`);
 
 const NS = 'e2e';
@@ -206,7 +212,6 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     const firstReady = Date.now() - t0;
     expect(status.endpoint).toBe(`http://${MODEL}.${NS}.svc:${RUNTIME_PORT}${RUNTIME_PATHS.openAiBase}`);
     expect(mirror.requests.some((line) => line.startsWith('GET /models/tiny.gguf'))).toBe(true);
-    expect(createHash('sha256').update(mirror.caPem).digest('hex')).toHaveLength(64);
 
     const [pod] = await pods(MODEL);
     const created = at(pod!.metadata.creationTimestamp);
