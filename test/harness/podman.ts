@@ -8,11 +8,12 @@
 // names the Dockerfile's ARG defaults give: a debootstrap'd Debian bookworm (minbase) for the
 // Debian slim base, the same plus the host's node + npm for the node image, and the plain Debian
 // one again for the CUDA runtime base (no CUDA libraries: a GPU image here can only fall back).
-import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CommandError, runCommand } from './exec.js';
 import { makeWorkDir, removeWorkDir } from './workdir.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -69,44 +70,22 @@ export function podmanEnv(): NodeJS.ProcessEnv {
   return { ...process.env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage };
 }
 
-export class PodmanError extends Error {
-  constructor(
-    readonly args: readonly string[],
-    readonly result: Pick<SpawnSyncReturns<string>, 'status' | 'stdout' | 'stderr'>,
-  ) {
-    super(`podman ${args.join(' ')} failed (exit ${result.status}):\n${result.stderr.slice(-4000)}`);
-  }
-}
-
 /**
- * Runs podman to completion (asynchronously, so the test worker stays responsive); throws on
- * failure. Resolves with stdout, or with stdout and stderr interleaved when `mergeStderr` is set
- * (`podman logs` replays a container's stderr on its own stderr).
+ * Runs podman to completion (asynchronously, so the test worker stays responsive) with the
+ * harness's config; throws `CommandError` on failure. Resolves with stdout, or with stdout then
+ * stderr when `mergeStderr` is set (`podman logs` replays a container's stderr on its own stderr).
  */
-export function podman(
+export async function podman(
   args: readonly string[],
   options: { input?: string; timeoutMs?: number; mergeStderr?: boolean } = {},
 ): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('podman', args, { env: podmanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      if (options.mergeStderr) stdout += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 900_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      if (status === 0) resolvePromise(stdout);
-      else reject(new PodmanError(args, { status, stdout, stderr }));
-    });
-    child.stdin.end(options.input ?? '');
+  const result = await runCommand('podman', args, {
+    env: podmanEnv(),
+    input: options.input,
+    timeoutMs: options.timeoutMs ?? 900_000,
   });
+  if (result.status !== 0) throw new CommandError(['podman', ...args], result);
+  return options.mergeStderr ? result.stdout + result.stderr : result.stdout;
 }
 
 export async function imageExists(ref: string): Promise<boolean> {

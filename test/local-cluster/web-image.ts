@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runOk } from '../harness/local-cluster/exec.js';
+import { runOk } from '../harness/exec.js';
 import { imageExists, podman } from '../harness/podman.js';
 import { makeWorkDir, removeWorkDir } from '../harness/workdir.js';
 

@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCommand, runOk } from '../exec.js';
 import type { ServerProcess } from '../server-process.js';
 import { httpGet, waitFor } from '../wait.js';
 import { makeWorkDir, removeWorkDir } from '../workdir.js';
@@ -17,7 +18,6 @@ import { writeClusterAuth, writeKubeconfigs } from './auth.js';
 import { nodeBinary } from './binaries.js';
 import { startApiServer, startControllers, startEtcdInNode } from './control-plane.js';
 import { corednsManifests } from './coredns.js';
-import { runCommand, runOk } from './exec.js';
 import { CLUSTER_DIR_PREFIX, HOST_PATHS, readSysctls } from './host-state.js';
 import {
   acquireLock,

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { runCommand } from './exec.js';
+import { runCommand } from '../exec.js';
 import { LOCK_FILE } from './lock.js';
 import { NODE_NETWORK } from './network.js';
 

@@ -12,7 +12,7 @@
 // chain inside it drops anything leaving through eth0 that is not for the host's veth address, and
 // the host's veth never forwards (per-interface `forwarding=0`), so nothing can leave the machine.
 import { existsSync, writeFileSync } from 'node:fs';
-import { runCommand, runOk } from './exec.js';
+import { runCommand, runOk } from '../exec.js';
 
 export const NODE_NETWORK = {
   netns: 'kubellama-node',

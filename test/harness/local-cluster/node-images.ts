@@ -17,10 +17,10 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TOOLS } from '../../tools/catalog.js';
+import { runOk } from '../exec.js';
 import { imageExists, podman } from '../podman.js';
 import { makeWorkDir, removeWorkDir } from '../workdir.js';
 import { nodeBinary } from './binaries.js';
-import { runOk } from './exec.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 

@@ -4,11 +4,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
+import { runCommand } from '../exec.js';
 import type { ServerProcess } from '../server-process.js';
 import { waitFor } from '../wait.js';
 import { nodeBinary } from './binaries.js';
 import type { Track } from './control-plane.js';
-import { runCommand } from './exec.js';
 import { NODE_NETWORK } from './network.js';
 import { startNodeProcess, waitHealthyInNodeNetns, withLogTail } from './node-process.js';
 

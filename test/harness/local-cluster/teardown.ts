@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { runCommand } from './exec.js';
+import { runCommand } from '../exec.js';
 import {
   CLUSTER_DIR_PREFIX,
   clusterProcesses,

@@ -1,5 +1,5 @@
-// Running the short-lived commands of the local cluster (ip, iptables, ctr, kubectl, …) without
-// blocking the test worker, with their output captured for error messages.
+// Running short-lived commands (ip, iptables, ctr, kubectl, podman, …) without blocking the test
+// worker, with their output captured for error messages.
 import { spawn } from 'node:child_process';
 
 export interface CommandResult {
