@@ -156,7 +156,11 @@ describe('LlamaModel reconciler (real API server)', () => {
     });
     expect(env.get('KUBELLAMA_GPU_LAYERS')?.value).toBe('auto');
 
-    const service = await client.get<V1Service>(servicePath(ns, 'gemma'));
+    // The Service is applied after the Deployment: wait for it rather than race the reconcile.
+    const service = await waitFor(() => client.getOrUndefined<V1Service>(servicePath(ns, 'gemma')), {
+      description: 'Service gemma',
+      timeoutMs: 20_000,
+    });
     expect(service.spec?.type).toBe('ClusterIP');
     expect(service.spec?.ports).toEqual([
       expect.objectContaining({ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }),
@@ -165,7 +169,10 @@ describe('LlamaModel reconciler (real API server)', () => {
       'app.kubernetes.io/name': 'llama-model',
       'app.kubernetes.io/instance': 'gemma',
     });
-    const claim = await client.get<V1PersistentVolumeClaim>(pvcPath(ns, 'gemma-model-cache'));
+    const claim = await waitFor(
+      () => client.getOrUndefined<V1PersistentVolumeClaim>(pvcPath(ns, 'gemma-model-cache')),
+      { description: 'PVC gemma-model-cache', timeoutMs: 20_000 },
+    );
     expect(claim.spec?.resources?.requests?.storage).toBe('2Gi');
     expect(claim.spec?.storageClassName).toBe('fast');
     expect(claim.metadata?.ownerReferences?.[0]?.uid).toBe(model.metadata.uid);
