@@ -1,11 +1,14 @@
-// The inference engine: one model, one context, `parallel` sequences behind a bounded FIFO queue.
+// The inference engine: one model, one context, `parallel` sequences behind a bounded FIFO queue,
+// decoded together: one llama_decode per step for every active sequence (StepBarrier, BatchLog).
 // Private constructor + async factory; dispose() is safe to call twice.
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import { BatchLog } from './batch-log.js';
 import { DisposedError } from './errors/disposed-error.js';
 import { generate, tokenBudget } from './generate.js';
 import { type LoadedModel, loadModel } from './load-model.js';
 import { PromptBuilder } from './prompt.js';
 import { SequencePool } from './sequence-pool.js';
+import { StepBarrier } from './step-barrier.js';
 import type { EngineOptions, EngineStats, GenerationRequest, GenerationResult, ModelInfo } from './types.js';
 
 /** @default for EngineOptions.maxQueue */
@@ -38,18 +41,22 @@ export class Engine {
   readonly #sequences: readonly LlamaContextSequence[];
   readonly #pool: SequencePool<LlamaContextSequence>;
   readonly #prompts: PromptBuilder;
+  readonly #batches: BatchLog;
+  readonly #steps = new StepBarrier();
   #disposed = false;
 
-  private constructor(loaded: LoadedModel, maxQueue: number) {
+  private constructor(loaded: LoadedModel, batches: BatchLog, maxQueue: number) {
     this.#loaded = loaded;
+    this.#batches = batches;
     this.#sequences = Array.from({ length: loaded.info.parallel }, () => loaded.context.getSequence());
     this.#pool = new SequencePool(this.#sequences, maxQueue);
     this.#prompts = new PromptBuilder(loaded.model);
   }
 
   static async create(options: EngineOptions): Promise<Engine> {
-    const loaded = await loadModel(options);
-    const engine = new Engine(loaded, options.maxQueue ?? DEFAULT_MAX_QUEUE);
+    const batches = new BatchLog(options.onBatch);
+    const loaded = await loadModel(options, { itemPrioritizationStrategy: batches.strategy });
+    const engine = new Engine(loaded, batches, options.maxQueue ?? DEFAULT_MAX_QUEUE);
     options.onLoaded?.(loaded.info);
     return engine;
   }
@@ -116,6 +123,8 @@ export class Engine {
       const outcome = await generate({
         model: this.#loaded.model,
         sequence,
+        slot: this.#steps.join(),
+        batches: this.#batches,
         prompt,
         sampling: request.sampling,
         observer,

@@ -1,8 +1,11 @@
 // One generation on one sequence: reuse the cached prompt prefix, evaluate the rest of the prompt
-// (prefill), then sample token by token (decode), reporting each step to the observer.
+// (prefill), then sample token by token (decode), reporting each step to the observer. Every request
+// for a token waits for the step (StepBarrier) so the sequences sharing the context decode together.
 import type { LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token } from 'node-llama-cpp';
+import type { BatchLog } from './batch-log.js';
 import { ContextLengthExceededError } from './errors/context-length-exceeded-error.js';
 import type { PreparedPrompt } from './prompt.js';
+import type { StepSlot } from './step-barrier.js';
 import { StopDetector } from './stop-detector.js';
 import type { FinishReason, GenerationObserver, SamplingOptions } from './types.js';
 
@@ -14,6 +17,9 @@ const DETOKENIZE_CONTEXT = 8;
 export interface GenerateArgs {
   readonly model: LlamaModel;
   readonly sequence: LlamaContextSequence;
+  /** This generation's place in the context's steps; left when the generation ends. */
+  readonly slot: StepSlot;
+  readonly batches: BatchLog;
   readonly prompt: PreparedPrompt;
   readonly sampling: SamplingOptions;
   readonly observer: GenerationObserver | undefined;
@@ -74,7 +80,7 @@ async function reusePrefix(sequence: LlamaContextSequence, tokens: readonly Toke
 }
 
 export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
-  const { model, sequence, prompt, sampling, observer, onText, signal } = args;
+  const { model, sequence, slot, batches, prompt, sampling, observer, onText, signal } = args;
   const budget = tokenBudget(prompt.tokens.length, sampling.maxTokens, sequence.contextSize);
   const stops = new StopDetector([...(sampling.stop ?? []), ...prompt.stopTexts]);
   const generated: Token[] = [];
@@ -95,10 +101,14 @@ export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
   let lastTokenAt = 0;
   try {
     while (generated.length < budget && !signal?.aborted) {
+      await slot.ready();
+      if (signal?.aborted) break;
+      const mark = batches.count;
       const askedAt = performance.now();
       const next = await iterator.next();
       const now = performance.now();
       if (generated.length === 0) {
+        slot.decoding();
         prefillSeconds = seconds(prefillStart, now);
         observer?.phaseEnded?.('prefill', { inputTokens: prompt.tokens.length, cachedTokens });
         decodeStart = now;
@@ -118,6 +128,8 @@ export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
         token,
         decodeSeconds: seconds(askedAt, now),
         gapSeconds: lastTokenAt === 0 ? 0 : seconds(lastTokenAt, now),
+        // The first token ends a prompt that may span several decodes: only decode steps are known.
+        batchSize: generated.length === 0 ? 0 : batches.sequencesAfter(mark),
       });
       lastTokenAt = now;
       generated.push(token);
@@ -137,6 +149,8 @@ export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
       }
     }
   } finally {
+    // Leave first: the other sequences' next step must not wait for this one's clean-up.
+    slot.leave();
     await iterator.return();
   }
   if (!stops.stopped) {

@@ -3,6 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
+  type BatchingOptions,
   GgufFileType,
   getLlama,
   type Llama,
@@ -37,7 +38,8 @@ function quantization(model: LlamaModel): string | undefined {
   return fileType === undefined ? undefined : (GgufFileType[fileType] ?? String(fileType));
 }
 
-export async function loadModel(options: EngineOptions): Promise<LoadedModel> {
+/** `batching`: how node-llama-cpp groups the sequences' evaluations into each llama_decode. */
+export async function loadModel(options: EngineOptions, batching?: BatchingOptions): Promise<LoadedModel> {
   const started = performance.now();
   const threads = options.threads ?? 1;
   const parallel = options.parallel ?? 1;
@@ -61,6 +63,7 @@ export async function loadModel(options: EngineOptions): Promise<LoadedModel> {
       sequences: parallel,
       threads,
       batchSize: options.batchSize,
+      batching,
     });
     const info: ModelInfo = {
       path: options.modelPath,

@@ -20,6 +20,8 @@ export interface EngineOptions {
   readonly gpu?: 'auto' | false;
   /** Called once the model has loaded, with what the load span and metrics report. */
   readonly onLoaded?: (info: ModelInfo) => void;
+  /** Called for every llama_decode with the number of sequences in it (llamacpp.batch_size). */
+  readonly onBatch?: (sequences: number) => void;
 }
 
 /** What is known about the loaded model, for /v1/models and the load span. */
@@ -125,6 +127,8 @@ export interface TokenTiming {
   readonly decodeSeconds: number;
   /** Seconds since the previous token was handed out (0 for the first). */
   readonly gapSeconds: number;
+  /** Sequences in the llama_decode that produced the token; 0 for the first token (prefill). */
+  readonly batchSize: number;
 }
 
 export interface PhaseInfo {

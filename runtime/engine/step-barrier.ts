@@ -1,0 +1,91 @@
+// Lines up the generations that share one context into steps, as llama-server's slot loop does:
+// every decoding sequence asks for its next token at the same moment, so node-llama-cpp queues all of
+// them before it dispatches and they go into one llama_decode. Without it each sequence asks as soon
+// as its own token is sampled; node-llama-cpp's dispatch loop then runs whatever is queued at that
+// instant, and at 4 streams one sequence missed nearly every step (runtime/README.md, "Batching").
+//
+// A new prompt waits for the next step too (so its first chunk joins the decoding tokens) but never
+// holds a step back; a finished or aborted generation leaves, and the step goes on without it.
+
+export class StepBarrier {
+  /** Generations past their first token, each of which a step waits for. */
+  #decoders = 0;
+  /** Decoders that have asked for their next token in the coming step. */
+  #arrived = 0;
+  #waiters: Array<() => void> = [];
+
+  /** A generation's place in the steps; leave() it when the generation ends. */
+  join(): StepSlot {
+    return new StepSlot(this);
+  }
+
+  /** Decoders a step waits for (for tests and stats). */
+  get decoders(): number {
+    return this.#decoders;
+  }
+
+  /** @internal */
+  arrive(counted: boolean): Promise<void> {
+    if (counted) this.#arrived++;
+    else if (this.#decoders === 0) return Promise.resolve();
+    const ready = new Promise<void>((resolve) => this.#waiters.push(resolve));
+    this.#releaseIfComplete();
+    return ready;
+  }
+
+  /** @internal */
+  addDecoder(): void {
+    this.#decoders++;
+  }
+
+  /** @internal */
+  removeDecoder(): void {
+    this.#decoders--;
+    this.#releaseIfComplete();
+  }
+
+  #releaseIfComplete(): void {
+    if (this.#arrived < this.#decoders) return;
+    if (this.#waiters.length === 0) return;
+    // Resolved in one go: every released generation queues its token before node-llama-cpp's
+    // next dispatch, which runs no earlier than the next turn of the event loop.
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    this.#arrived = 0;
+    for (const resolve of waiters) resolve();
+  }
+}
+
+export class StepSlot {
+  readonly #barrier: StepBarrier;
+  #decoding = false;
+  #left = false;
+
+  /** @internal */
+  constructor(barrier: StepBarrier) {
+    this.#barrier = barrier;
+  }
+
+  /**
+   * Resolves when this generation may ask for its next token: at once for a prompt when nothing is
+   * decoding, else when every decoding generation has asked too.
+   */
+  ready(): Promise<void> {
+    if (this.#left) return Promise.resolve();
+    return this.#barrier.arrive(this.#decoding);
+  }
+
+  /** The prompt is evaluated and the first token is out: from now on each step waits for this one. */
+  decoding(): void {
+    if (this.#decoding || this.#left) return;
+    this.#decoding = true;
+    this.#barrier.addDecoder();
+  }
+
+  /** Safe to call twice. */
+  leave(): void {
+    if (this.#left) return;
+    this.#left = true;
+    if (this.#decoding) this.#barrier.removeDecoder();
+  }
+}

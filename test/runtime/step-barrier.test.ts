@@ -1,0 +1,104 @@
+// The step barrier and the batch order on their own (no model): who waits for whom, and how one
+// llama_decode's tokens are shared between decoding sequences and prompts.
+import type { BatchItem } from 'node-llama-cpp';
+import { describe, expect, it } from 'vitest';
+import { BatchLog, decodeFirst } from '../../runtime/engine/batch-log.js';
+import { StepBarrier } from '../../runtime/engine/step-barrier.js';
+
+/** Resolves after pending promise callbacks have run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+function tracked(promise: Promise<void>) {
+  const state = { done: false };
+  void promise.then(() => {
+    state.done = true;
+  });
+  return state;
+}
+
+describe('StepBarrier', () => {
+  it('lets a prompt go at once when nothing decodes', async () => {
+    const barrier = new StepBarrier();
+    const ready = tracked(barrier.join().ready());
+    await settle();
+    expect(ready.done).toBe(true);
+  });
+
+  it('releases the decoders together, when the last of them asks', async () => {
+    const barrier = new StepBarrier();
+    const [a, b] = [barrier.join(), barrier.join()];
+    a.decoding();
+    b.decoding();
+    const first = tracked(a.ready());
+    await settle();
+    expect(first.done).toBe(false);
+    const second = tracked(b.ready());
+    await settle();
+    expect([first.done, second.done]).toEqual([true, true]);
+  });
+
+  it('makes a new prompt wait for the next step without holding it back', async () => {
+    const barrier = new StepBarrier();
+    const decoder = barrier.join();
+    decoder.decoding();
+    const prompt = tracked(barrier.join().ready());
+    await settle();
+    expect(prompt.done).toBe(false);
+    const step = tracked(decoder.ready());
+    await settle();
+    expect([prompt.done, step.done]).toEqual([true, true]);
+  });
+
+  it('goes on without a generation that leaves, and counts a slot once', async () => {
+    const barrier = new StepBarrier();
+    const [a, b] = [barrier.join(), barrier.join()];
+    a.decoding();
+    b.decoding();
+    b.decoding();
+    expect(barrier.decoders).toBe(2);
+    const waiting = tracked(a.ready());
+    b.leave();
+    b.leave();
+    await settle();
+    expect(waiting.done).toBe(true);
+    expect(barrier.decoders).toBe(1);
+    a.leave();
+    expect(barrier.decoders).toBe(0);
+  });
+});
+
+const item = (tokens: number): BatchItem =>
+  ({ tokens: Array(tokens).fill(1), logits: [], evaluationPriority: 5 }) as unknown as BatchItem;
+
+describe('decodeFirst (llama-server order)', () => {
+  it('puts one token of every decoding sequence first, then prompt chunks, oldest first', () => {
+    const [prompt1, decode1, prompt2, decode2] = [item(10), item(1), item(10), item(1)];
+    const batch = decodeFirst([prompt1, decode1, prompt2, decode2], 14);
+    expect(batch.map((b) => [b.item, b.processAmount])).toEqual([
+      [decode1, 1],
+      [decode2, 1],
+      [prompt1, 10],
+      [prompt2, 2],
+    ]);
+  });
+
+  it('never exceeds the batch size', () => {
+    const batch = decodeFirst([item(1), item(1), item(1)], 2);
+    expect(batch.reduce((n, b) => n + b.processAmount, 0)).toBe(2);
+  });
+});
+
+describe('BatchLog', () => {
+  it('counts the sequences of each decode and finds the one after a mark', () => {
+    const sizes: number[] = [];
+    const log = new BatchLog((n) => sizes.push(n));
+    const mark = log.count;
+    expect(log.sequencesAfter(mark)).toBe(0);
+    log.strategy({ items: [item(1), item(1), item(5)], size: 512 });
+    log.strategy({ items: [item(1)], size: 512 });
+    expect(sizes).toEqual([3, 1]);
+    expect(log.sequencesAfter(mark)).toBe(3);
+    expect(log.sequencesAfter(mark + 1)).toBe(1);
+    expect(log.sequencesAfter(log.count)).toBe(0);
+  });
+});
