@@ -7,6 +7,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_OTLP_ENDPOINT, IMAGES, SYSTEM_NAMESPACE } from '../charts/images.js';
 import { OPERATOR_ENV } from '../charts/operator-contract.js';
 
+// Chosen from `npm run bench:operator` (operator/README.md, "At scale").
+export const DEFAULT_CONCURRENCY = 32;
+export const DEFAULT_KUBE_API_QPS = 100;
+export const DEFAULT_KUBE_API_BURST = 200;
+
 export interface OperatorConfig {
   /** Path of a kubeconfig; undefined: in-cluster config, else the default loading rules. */
   readonly kubeconfig: string | undefined;
@@ -28,7 +33,11 @@ export interface OperatorConfig {
   readonly retryPeriodSeconds: number;
   /** Port of /healthz, /readyz and /metrics (0: any free port, logged). */
   readonly healthPort: number;
+  /** Reconcile workers: models reconciled at once (never two for one model). */
   readonly concurrency: number;
+  /** Client-side rate limit of API requests (0: none; the API server's priority and fairness still applies). */
+  readonly kubeApiQps: number;
+  readonly kubeApiBurst: number;
   readonly resyncSeconds: number;
   /** Where the operator sends its own traces; 'none' turns tracing off. */
   readonly traceEndpoint: string;
@@ -122,7 +131,21 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         .default(env[OPERATOR_ENV.healthPort] ?? 8081)
         .argParser(positiveInt),
     )
-    .addOption(new Option('--concurrency <n>', 'models reconciled at once').default(4).argParser(positiveInt))
+    .addOption(
+      new Option('--concurrency <n>', 'reconcile workers (models reconciled at once)')
+        .default(DEFAULT_CONCURRENCY)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--kube-api-qps <n>', 'client-side limit of API requests per second (0: none)')
+        .default(DEFAULT_KUBE_API_QPS)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--kube-api-burst <n>', 'API requests allowed at once above --kube-api-qps')
+        .default(DEFAULT_KUBE_API_BURST)
+        .argParser(positiveInt),
+    )
     .addOption(
       new Option('--resync-seconds <s>', 'reconcile every model this often')
         .default(600)
@@ -151,6 +174,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     retryPeriodSeconds: number;
     healthPort: number | string;
     concurrency: number | string;
+    kubeApiQps: number;
+    kubeApiBurst: number;
     resyncSeconds: number | string;
     traceEndpoint?: string;
   }>();
@@ -182,6 +207,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     retryPeriodSeconds: Math.max(1, o.retryPeriodSeconds),
     healthPort: check('health-port', positiveInt, o.healthPort),
     concurrency: Math.max(1, positiveInt(String(o.concurrency))),
+    kubeApiQps: o.kubeApiQps,
+    kubeApiBurst: Math.max(1, o.kubeApiBurst),
     resyncSeconds: Math.max(1, positiveInt(String(o.resyncSeconds))),
     traceEndpoint:
       o.traceEndpoint ??

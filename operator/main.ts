@@ -4,22 +4,13 @@
 // gracefully: reconciles in flight finish, and the Lease is released so a standby takes over.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { type OperatorConfig, parseConfig } from './config.js';
 import { EventRecorder } from './controller/events.js';
-import { KubeClient } from './controller/kube-client.js';
+import { connect } from './controller/kube-connection.js';
 import { LeaderElector } from './controller/leader-election.js';
 import { LlamaModelController } from './llamamodel/controller.js';
 import { jsonLogger } from './log.js';
 import { SERVICE_NAME, startTelemetry } from './telemetry.js';
-
-function loadKubeConfig(config: OperatorConfig): KubeConfig {
-  const kc = new KubeConfig();
-  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
-  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else kc.loadFromDefault();
-  return kc;
-}
 
 async function main(): Promise<void> {
   const log = jsonLogger();
@@ -32,8 +23,9 @@ async function main(): Promise<void> {
     log.error('invalid configuration', { error });
     process.exit(2);
   }
-  const telemetry = startTelemetry(config.traceEndpoint);
-  const client = await KubeClient.fromKubeConfig(loadKubeConfig(config));
+  const telemetry = await startTelemetry(config.traceEndpoint);
+  const client = await connect(config.kubeconfig, { qps: config.kubeApiQps, burst: config.kubeApiBurst });
+  client.onRequest(telemetry.observeRequest);
   const controller = new LlamaModelController({
     client,
     recorder: new EventRecorder(client, SERVICE_NAME),
@@ -79,6 +71,9 @@ async function main(): Promise<void> {
     namespaces: config.namespaces.length ? config.namespaces : 'all',
     healthPort,
     leaderElect: config.leaderElect,
+    concurrency: config.concurrency,
+    kubeApiQps: config.kubeApiQps,
+    kubeApiBurst: config.kubeApiBurst,
   });
 
   await controller.sync();

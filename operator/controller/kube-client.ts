@@ -1,12 +1,14 @@
 // A small REST client for the Kubernetes API over node:https, authenticated by client-node's
 // KubeConfig. The operator needs only a handful of verbs (get, list, watch, create, the patch types,
 // update, delete) on any resource path; a raw client keeps content types and status codes explicit.
+// Every request (watches included) first takes a token from the client-side rate limit.
 
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { KubeApiError } from './errors.js';
+import { type RateLimit, TokenBucket } from './rate-limiter.js';
 
 const tracer = trace.getTracer('kubellama-operator');
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -55,35 +57,84 @@ export interface WatchEvent<T> {
   object: T;
 }
 
-/** Counts requests by verb, so tests and the benchmark can see the writes a reconcile made. */
-export type RequestObserver = (method: string, path: string, status: number) => void;
+/**
+ * Told about every answered request: tests count the writes a reconcile made, metrics the calls
+ * and their latency. `durationMs` is the round trip; `throttledMs` the rate-limit wait before it.
+ */
+export type RequestObserver = (
+  method: string,
+  path: string,
+  status: number,
+  durationMs: number,
+  throttledMs: number,
+) => void;
+
+/** No client-side limit unless the caller sets one (the operator does: --kube-api-qps/-burst). */
+export const UNLIMITED: RateLimit = { qps: 0, burst: 1 };
+
+/** The resource (and subresource) of a REST path, e.g. `deployments`, `llamamodels/status`. */
+export function resourceOf(path: string): string {
+  const parts = path.split('?')[0]!.split('/').filter(Boolean);
+  // /api/v1/… or /apis/group/version/…; then optionally namespaces/NS, then resource/name/sub.
+  let rest = parts.slice(parts[0] === 'api' ? 2 : 3);
+  if (rest[0] === 'namespaces' && rest.length > 2) rest = rest.slice(2);
+  const [resource = '', , sub] = rest;
+  return sub ? `${resource}/${sub}` : resource;
+}
+
+/** Where the API server is and how to authenticate to it. */
+export interface Connection {
+  /** https://HOST:PORT (no trailing slash). */
+  readonly server: string;
+  readonly tls: {
+    readonly ca?: string | Buffer;
+    readonly cert?: string | Buffer;
+    readonly key?: string | Buffer;
+    readonly rejectUnauthorized?: boolean;
+  };
+  /** The auth headers; asked again every minute (a pod's service account token is rotated on disk). */
+  readonly headers: () => Promise<Record<string, string>>;
+}
 
 export class KubeClient {
   readonly server: string;
-  private readonly options: Record<string, unknown>;
-  private readonly kc: KubeConfig;
-  private headersAt = Date.now();
+  private readonly connection: Connection;
+  /** Keep-alive sockets for requests; watches get their own (each holds a socket for minutes). */
+  private readonly agent: Agent;
+  private readonly watchAgent: Agent;
+  private headers: Record<string, string> = {};
+  private headersAt = 0;
   private observers: RequestObserver[] = [];
+  private readonly limiter: TokenBucket;
 
-  private constructor(kc: KubeConfig, server: string, options: Record<string, unknown>) {
-    this.kc = kc;
-    this.server = server;
-    this.options = options;
+  private constructor(connection: Connection, limit: RateLimit) {
+    this.connection = connection;
+    this.server = connection.server.replace(/\/$/, '');
+    const tls = Object.fromEntries(Object.entries(connection.tls).filter(([, v]) => v !== undefined));
+    // Requests beyond maxSockets wait for a free socket: more than the workers ever need at once.
+    this.agent = new Agent({ keepAlive: true, maxSockets: 64, ...tls });
+    this.watchAgent = new Agent({ keepAlive: false, ...tls });
+    this.limiter = new TokenBucket(limit);
   }
 
-  static async fromKubeConfig(kc: KubeConfig): Promise<KubeClient> {
+  static async fromConnection(connection: Connection, limit: RateLimit = UNLIMITED): Promise<KubeClient> {
+    const client = new KubeClient(connection, limit);
+    await client.refreshHeaders();
+    return client;
+  }
+
+  /** With client-node's KubeConfig (every auth method it knows: exec plugins, OIDC, …). */
+  static async fromKubeConfig(kc: KubeConfig, limit: RateLimit = UNLIMITED): Promise<KubeClient> {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig: no current cluster');
-    const options: Record<string, unknown> = { headers: {} };
-    await kc.applyToHTTPSOptions(options as never);
-    const { agent: _ignored, ...rest } = options;
-    // One keep-alive agent for every request, with the TLS settings client-node worked out.
-    const agent = new Agent({
-      keepAlive: true,
-      maxSockets: 32,
-      ...(pick(rest, ['ca', 'cert', 'key', 'rejectUnauthorized']) as object),
-    });
-    return new KubeClient(kc, cluster.server.replace(/\/$/, ''), { ...rest, agent });
+    const options = async () => {
+      const o: Record<string, unknown> = { headers: {} };
+      await kc.applyToHTTPSOptions(o as never);
+      return o;
+    };
+    const tls = pick(await options(), ['ca', 'cert', 'key', 'rejectUnauthorized']);
+    const headers = async () => (await options()).headers as Record<string, string>;
+    return KubeClient.fromConnection({ server: cluster.server, tls, headers }, limit);
   }
 
   onRequest(observer: RequestObserver): () => void {
@@ -138,6 +189,7 @@ export class KubeClient {
     onEvent: (event: WatchEvent<T>) => void,
     onEnd: (error?: Error) => void,
   ): Promise<() => void> {
+    await this.limiter.take();
     const response = await this.open(
       'GET',
       withQuery(path, { ...query, watch: 'true' }),
@@ -205,21 +257,21 @@ export class KubeClient {
 
   private async exchange<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    const throttledMs = await this.limiter.take();
+    const started = performance.now();
     const response = await this.open(method, path, payload, contentType ?? 'application/json');
     const text = await readAll(response);
     const status = response.statusCode ?? 0;
-    for (const observer of this.observers) observer(method, path, status);
+    const durationMs = performance.now() - started;
+    for (const observer of this.observers) observer(method, path, status, durationMs, throttledMs);
     if (status >= 300) throw KubeApiError.fromResponse(method, path, status, text);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  // In a pod the service account token is rotated on disk: re-read the auth headers now and then.
   private async refreshHeaders(): Promise<void> {
-    if (Date.now() - this.headersAt < 60_000) return;
+    if (this.headersAt && Date.now() - this.headersAt < 60_000) return;
     this.headersAt = Date.now();
-    const fresh: { headers: Record<string, string> } = { headers: {} };
-    await this.kc.applyToHTTPSOptions(fresh as never);
-    this.options.headers = fresh.headers;
+    this.headers = await this.connection.headers();
   }
 
   private async open(
@@ -232,7 +284,7 @@ export class KubeClient {
     await this.refreshHeaders();
     const url = new URL(this.server + path);
     const headers: Record<string, string> = {
-      ...(this.options.headers as Record<string, string>),
+      ...this.headers,
       Accept: 'application/json',
     };
     if (payload !== undefined) {
@@ -243,7 +295,12 @@ export class KubeClient {
     return new Promise((resolve, reject) => {
       const req = send(
         url,
-        { ...(url.protocol === 'http:' ? {} : this.options), method, headers, timeout: 0 },
+        {
+          ...(url.protocol === 'http:' ? {} : { agent: stream ? this.watchAgent : this.agent }),
+          method,
+          headers,
+          timeout: 0,
+        },
         resolve,
       );
       req.on('error', reject);
@@ -263,7 +320,7 @@ function withQuery(path: string, query: Record<string, string>): string {
   return `${path}${path.includes('?') ? '&' : '?'}${params}`;
 }
 
-function pick(source: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+function pick(source: Record<string, unknown>, keys: string[]): Connection['tls'] {
   return Object.fromEntries(keys.filter((k) => source[k] !== undefined).map((k) => [k, source[k]]));
 }
 

@@ -25,6 +25,8 @@ export type ReconcileObserver = (event: {
   request: Request;
   outcome: Outcome;
   durationMs: number;
+  /** Time the key waited in the queue before this reconcile started. */
+  queuedMs: number;
   error?: unknown;
   retries: number;
 }) => void;
@@ -102,6 +104,7 @@ export class Controller {
 
   private async process(key: string): Promise<void> {
     const request = parseKey(key);
+    const queuedMs = this.queue.waitedMs(key);
     const abort = new AbortController();
     this.inFlight.add(abort);
     const timeout = setTimeout(
@@ -139,6 +142,7 @@ export class Controller {
       request,
       outcome,
       durationMs: performance.now() - started,
+      queuedMs,
       error,
       retries: this.queue.retries(key),
     });

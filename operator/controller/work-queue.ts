@@ -14,6 +14,9 @@ export class WorkQueue {
   /** Keys waiting in `queue` or to be queued again once processing ends. */
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
+  /** When each queued key was first added (performance.now()), to report its time in the queue. */
+  private readonly addedAt = new Map<string, number>();
+  private readonly waited = new Map<string, number>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private waiters: Array<(key: string | undefined) => void> = [];
@@ -38,6 +41,7 @@ export class WorkQueue {
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.add(key);
     if (this.processing.has(key)) return;
+    this.addedAt.set(key, performance.now());
     const waiter = this.waiters.shift();
     if (waiter) waiter(key);
     else this.queue.push(key);
@@ -94,8 +98,14 @@ export class WorkQueue {
     });
   }
 
+  /** How long `key`, now being processed, waited in the queue (ms). */
+  waitedMs(key: string): number {
+    return this.waited.get(key) ?? 0;
+  }
+
   done(key: string): void {
     this.processing.delete(key);
+    this.waited.delete(key);
     // Added again while it was being processed: back in line now.
     if (this.dirty.has(key)) {
       this.dirty.delete(key);
@@ -109,6 +119,7 @@ export class WorkQueue {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.queue.length = 0;
+    this.addedAt.clear();
     for (const waiter of this.waiters) waiter(undefined);
     this.waiters = [];
   }
@@ -116,6 +127,8 @@ export class WorkQueue {
   private take(key: string): string {
     this.dirty.delete(key);
     this.processing.add(key);
+    this.waited.set(key, performance.now() - (this.addedAt.get(key) ?? performance.now()));
+    this.addedAt.delete(key);
     return key;
   }
 }
