@@ -1,31 +1,36 @@
-// `npm run bench:runtime`: decode tokens/s and time to first token at concurrency 1, 2 and 4 for
-// (a) node-llama-cpp's raw loop, (b) the server with telemetry off, (c) detail=request and
-// (d) detail=token (both exporting to the real Jaeger): same model, threads and prompt. On the tiny
-// model, and on Gemma 3 270M when `npm run model:gemma` has fetched it. Prints a table, writes JSON.
-// The modes take turns, run by run, so a busy neighbour on a shared machine slows them all alike.
+// `npm run bench:runtime`: aggregate and per-stream tokens/s and TTFT p50/p95 at concurrency 1, 2, 4
+// and 8 for (a) node-llama-cpp's raw loop, the server with (b) telemetry off, (c) detail=request and
+// (d) detail=token (both exporting to the real Jaeger), and (e) llama.cpp's llama-server when
+// `npm run tool:llama-server` has built it (the bench says when it has not). Same model, threads,
+// context per sequence, prompt and max_tokens for all; on the tiny model, and on Gemma 3 270M when
+// `npm run model:gemma` has fetched it. The modes take turns, run by run, so a busy neighbour on a
+// shared machine slows them all alike. Prints tables (markdown, for the README) and writes JSON.
 //
-// Environment: BENCH_THREADS (default 1), BENCH_REPETITIONS, BENCH_OUT (JSON path).
+// Environment: BENCH_THREADS (default 1), BENCH_REPETITIONS, BENCH_MODES (e.g. `off,llama-server`),
+// BENCH_MODELS (`tiny`, `gemma`), BENCH_OUT (JSON path).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { freePort, httpGet, type Jaeger, ServerProcess, startJaeger, waitFor } from '../../harness/index.js';
+import { type Jaeger, startJaeger } from '../../harness/index.js';
+import { llamaServerPath } from '../../tools/llama-server.js';
 import { gemmaModelPath } from '../../tools/models.js';
 import { writeTinyModel } from '../../tools/tiny-model/tiny-llama.js';
-import { median, type RunResult } from './measure.js';
+import { pool, type RunResult, type Summary } from './measure.js';
+import { type PeerSettings, type RunningPeer, startLlamaServer, startRuntime } from './peers.js';
 import { RawLoop } from './raw-loop.js';
+import { ratioLines, table } from './report.js';
 import { serverRun } from './server-client.js';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
-const CONCURRENCIES = [1, 2, 4] as const;
+export const CONCURRENCIES = [1, 2, 4, 8] as const;
 const PARALLEL = Math.max(...CONCURRENCIES);
 const PROMPT = 'Once upon a time';
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 const OUT = process.env.BENCH_OUT ?? join(REPO, 'dist', 'bench', 'runtime-bench.json');
 
-type ServerMode = 'off' | 'request' | 'token';
-type Mode = 'raw' | ServerMode;
-const MODES: Mode[] = ['raw', 'off', 'request', 'token'];
+export type Mode = 'raw' | 'off' | 'request' | 'token' | 'llama-server';
+const ALL_MODES: Mode[] = ['raw', 'off', 'request', 'token', 'llama-server'];
 
 interface BenchModel {
   readonly name: string;
@@ -35,150 +40,98 @@ interface BenchModel {
   readonly contextSize: number;
 }
 
-type Results = Record<Mode, Record<number, RunResult>>;
+export type Results = Partial<Record<Mode, Record<number, Summary>>>;
 
-function modeEnv(mode: ServerMode, jaeger: Jaeger): Record<string, string> {
-  if (mode === 'off') return { OTEL_SDK_DISABLED: 'true' };
-  return {
-    OTEL_SERVICE_NAME: `bench-${mode}`,
-    OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
-    // Jaeger takes traces only; /metrics still records every instrument.
-    OTEL_METRICS_EXPORTER: 'none',
-    KUBELLAMA_TRACE_DETAIL: mode,
-  };
-}
-
-async function startServer(model: BenchModel, mode: ServerMode, jaeger: Jaeger, dir: string) {
-  const port = await freePort();
-  const process_ = ServerProcess.start({
-    name: `runtime-${mode}`,
-    command: process.execPath,
-    args: [
-      ...[
-        '--import',
-        'tsx',
-        join(REPO, 'runtime', 'cli', 'cli.ts'),
-        'serve',
-        '--model',
-        model.path,
-        '--alias',
-        'bench',
-      ],
-      ...[
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--threads',
-        String(THREADS),
-        '--parallel',
-        String(PARALLEL),
-      ],
-      ...['--context-size', String(model.contextSize), '--gpu-layers', '0'],
-    ],
-    logFile: join(dir, `serve-${model.name}-${mode}.log`),
-    cwd: REPO,
-    env: modeEnv(mode, jaeger),
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await httpGet(`${url}/readyz`)).status === 200, {
-    description: `the ${mode} server`,
-    timeoutMs: 120_000,
-    abortIf: () => process_.assertRunning(),
-  });
-  return { process: process_, url };
-}
-
-async function benchModel(model: BenchModel, jaeger: Jaeger, dir: string): Promise<Results> {
-  const raw = await RawLoop.create({
-    modelPath: model.path,
-    prompt: PROMPT,
-    threads: THREADS,
-    contextSize: model.contextSize,
-    maxTokens: model.maxTokens,
-    parallel: PARALLEL,
-  });
-  const servers = await Promise.all(
-    (['off', 'request', 'token'] as const).map((mode) => startServer(model, mode, jaeger, dir)),
-  );
-  const run = (mode: Mode, concurrency: number) => {
-    if (mode === 'raw') return raw.run(concurrency);
-    const server = servers[['off', 'request', 'token'].indexOf(mode)]!;
-    return serverRun(
-      { url: server.url, model: 'bench', prompt: PROMPT, maxTokens: model.maxTokens },
-      concurrency,
+function selectedModes(llamaServer: string | undefined): Mode[] {
+  const asked = process.env.BENCH_MODES?.split(',').map((m) => m.trim()) ?? ALL_MODES;
+  const unknown = asked.filter((m) => !ALL_MODES.includes(m as Mode));
+  if (unknown.length > 0)
+    throw new Error(`BENCH_MODES: unknown ${unknown.join(', ')}; known: ${ALL_MODES.join(', ')}`);
+  if (!llamaServer && asked.includes('llama-server')) {
+    console.log(
+      'llama-server is not built (npm run tool:llama-server, ~15 min): benchmarking without the peer',
     );
+    return asked.filter((m) => m !== 'llama-server') as Mode[];
+  }
+  return asked as Mode[];
+}
+
+async function benchModel(
+  model: BenchModel,
+  modes: Mode[],
+  jaeger: Jaeger | undefined,
+  dir: string,
+): Promise<Results> {
+  const settings: PeerSettings = {
+    modelPath: model.path,
+    modelName: model.name,
+    threads: THREADS,
+    parallel: PARALLEL,
+    contextSize: model.contextSize,
+    logDir: dir,
   };
+  const raw = modes.includes('raw')
+    ? await RawLoop.create({ ...settings, prompt: PROMPT, maxTokens: model.maxTokens })
+    : undefined;
+  const servers = new Map<Mode, RunningPeer>();
   try {
-    for (const mode of MODES) await run(mode, 1); // warm-up
+    for (const mode of modes) {
+      if (mode === 'off' || mode === 'request' || mode === 'token')
+        servers.set(mode, await startRuntime(settings, mode, jaeger));
+      if (mode === 'llama-server') servers.set(mode, await startLlamaServer(settings, llamaServerPath()!));
+    }
+    const run = (mode: Mode, concurrency: number) => {
+      if (mode === 'raw') return raw!.run(concurrency);
+      const options = {
+        url: servers.get(mode)!.url,
+        model: 'bench',
+        prompt: PROMPT,
+        maxTokens: model.maxTokens,
+      };
+      return serverRun(options, concurrency);
+    };
+    for (const mode of modes) await run(mode, 1); // warm-up
     const runs = new Map<string, RunResult[]>();
     for (let rep = 0; rep < model.repetitions; rep++) {
       for (const concurrency of CONCURRENCIES) {
-        for (const mode of MODES) {
+        // Alternate the order too, so no mode always follows the same one.
+        const order = rep % 2 === 0 ? modes : [...modes].reverse();
+        for (const mode of order) {
           const key = `${mode}/${concurrency}`;
           runs.set(key, [...(runs.get(key) ?? []), await run(mode, concurrency)]);
         }
       }
     }
-    const results = {} as Results;
-    for (const mode of MODES) {
-      results[mode] = Object.fromEntries(CONCURRENCIES.map((c) => [c, median(runs.get(`${mode}/${c}`)!)]));
-    }
+    const results: Results = {};
+    for (const mode of modes)
+      results[mode] = Object.fromEntries(CONCURRENCIES.map((c) => [c, pool(runs.get(`${mode}/${c}`)!)]));
     return results;
   } finally {
-    await raw.dispose();
-    await Promise.all(servers.map((server) => server.process.stop()));
+    await raw?.dispose();
+    await Promise.all([...servers.values()].map((server) => server.stop()));
   }
 }
 
-const fmt = (n: number, digits = 1) => n.toFixed(digits).padStart(8);
-const pct = (a: number, b: number) => (b > 0 ? (a / b) * 100 : 0);
-
-function ratios(results: Results) {
-  return Object.fromEntries(
-    CONCURRENCIES.map((c) => [
-      c,
-      {
-        offVsRaw: pct(results.off[c]!.decodeTps, results.raw[c]!.decodeTps),
-        requestVsOff: pct(results.request[c]!.decodeTps, results.off[c]!.decodeTps),
-        tokenVsOff: pct(results.token[c]!.decodeTps, results.off[c]!.decodeTps),
-      },
-    ]),
-  );
-}
-
-function table(model: BenchModel, results: Results): string {
-  const header = `mode     ${CONCURRENCIES.map((c) => `| c=${c}: tok/s  ttft ms  total tok/s `).join('')}`;
-  const rows = MODES.map(
-    (mode) =>
-      `${mode.padEnd(8)} ${CONCURRENCIES.map((c) => {
-        const r = results[mode][c]!;
-        return `| ${fmt(r.decodeTps)} ${fmt(r.ttftMs, 2)} ${fmt(r.throughputTps)}    `;
-      }).join('')}`,
-  );
-  const ratio = (a: Mode, b: Mode) =>
-    CONCURRENCIES.map((c) => `${pct(results[a][c]!.decodeTps, results[b][c]!.decodeTps).toFixed(1)}%`).join(
-      ' / ',
-    );
-  return [
-    `\n${model.name} (${model.path}), ${THREADS} thread(s), ${model.maxTokens} tokens, median of ${model.repetitions}`,
-    header,
-    ...rows,
-    `per-stream decode at c=1/2/4: off/raw ${ratio('off', 'raw')} (budget ≥97% at c=1); ` +
-      `request/off ${ratio('request', 'off')} (≥99%); token/off ${ratio('token', 'off')} (≥97%)`,
-  ].join('\n');
-}
-
 async function main(): Promise<void> {
+  const llamaServer = llamaServerPath();
+  const modes = selectedModes(llamaServer);
   const dir = await mkdtemp(join(tmpdir(), 'kubellama-bench-'));
-  const tinyPath = join(dir, 'tiny.gguf');
-  await writeTinyModel(tinyPath);
   const repetitions = process.env.BENCH_REPETITIONS ? Number(process.env.BENCH_REPETITIONS) : undefined;
-  const models: BenchModel[] = [
-    { name: 'tiny', path: tinyPath, maxTokens: 256, repetitions: repetitions ?? 9, contextSize: 2048 },
-  ];
+  const wanted = process.env.BENCH_MODELS?.split(',') ?? ['tiny', 'gemma'];
+  const models: BenchModel[] = [];
+  if (wanted.includes('tiny')) {
+    const tinyPath = join(dir, 'tiny.gguf');
+    await writeTinyModel(tinyPath);
+    models.push({
+      name: 'tiny',
+      path: tinyPath,
+      maxTokens: 256,
+      repetitions: repetitions ?? 5,
+      contextSize: 2048,
+    });
+  }
   const gemma = gemmaModelPath();
-  if (gemma)
+  if (gemma && wanted.includes('gemma'))
     models.push({
       name: 'gemma-3-270m',
       path: gemma,
@@ -186,33 +139,42 @@ async function main(): Promise<void> {
       repetitions: repetitions ?? 3,
       contextSize: 1024,
     });
-  else console.log('Gemma 3 270M is not in the cache (npm run model:gemma): tiny model only');
+  else if (wanted.includes('gemma'))
+    console.log('Gemma 3 270M is not in the cache (npm run model:gemma): tiny model only');
 
-  const jaeger = await startJaeger();
+  // Jaeger only for the modes that export to it.
+  const jaeger = modes.some((m) => m === 'request' || m === 'token') ? await startJaeger() : undefined;
   const report: Record<string, unknown>[] = [];
+  const date = new Date().toISOString();
   try {
     for (const model of models) {
-      const results = await benchModel(model, jaeger, dir);
-      console.log(table(model, results));
+      const results = await benchModel(model, modes, jaeger, dir);
+      const title = `${model.name}, ${THREADS} thread(s), ${model.maxTokens} tokens per stream, ${PARALLEL} sequences, median of ${model.repetitions} (${date.slice(0, 10)})`;
+      console.log(
+        `\n${title}\n${table(results, CONCURRENCIES)}\n${ratioLines(results, CONCURRENCIES).join('\n')}`,
+      );
       report.push({
         model: model.name,
         path: model.path,
-        threads: THREADS,
         maxTokens: model.maxTokens,
         repetitions: model.repetitions,
         results,
-        ratios: ratios(results),
       });
     }
   } finally {
-    await jaeger.stop();
+    await jaeger?.stop();
     await rm(dir, { recursive: true, force: true });
   }
   mkdirSync(dirname(OUT), { recursive: true });
-  const machine = { node: process.version, cpu: cpus()[0]?.model, cpus: availableParallelism() };
+  const machine = {
+    node: process.version,
+    cpu: cpus()[0]?.model,
+    cpus: availableParallelism(),
+    threads: THREADS,
+  };
   writeFileSync(
     OUT,
-    `${JSON.stringify({ date: new Date().toISOString(), ...machine, models: report }, null, 2)}\n`,
+    `${JSON.stringify({ date, ...machine, llamaServer: llamaServer ?? null, models: report }, null, 2)}\n`,
   );
   console.log(`\nwrote ${OUT}`);
 }

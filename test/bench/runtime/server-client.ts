@@ -1,5 +1,5 @@
-// Drives a running kubellama-runtime over HTTP: streamed completions, timed at the client from the
-// request to the first and last content chunk.
+// Drives an OpenAI-compatible server (kubellama-runtime or llama-server) over HTTP: streamed
+// completions, timed at the client from the request to the first and last content chunk.
 import { type RunResult, type StreamTiming, summarize } from './measure.js';
 
 export interface ServerBenchOptions {
@@ -29,6 +29,7 @@ async function stream(options: ServerBenchOptions): Promise<StreamTiming> {
   let first = 0;
   let last = 0;
   let tokens = 0;
+  let chunks = 0;
   let buffer = '';
   for await (const chunk of response.body!) {
     const now = performance.now();
@@ -45,10 +46,12 @@ async function stream(options: ServerBenchOptions): Promise<StreamTiming> {
       if (data.choices[0]?.text) {
         if (first === 0) first = now;
         last = now;
+        chunks++;
       }
     }
   }
-  return { ttft: (first - started) / 1000, decode: (last - first) / 1000, tokens };
+  // A server that sends no usage in the stream: one content chunk is one token.
+  return { ttft: (first - started) / 1000, decode: (last - first) / 1000, tokens: tokens || chunks };
 }
 
 /** `concurrency` streams at once against the server. */
