@@ -71,6 +71,12 @@ export const RUNTIME_METRICS = {
     'Requests waiting in the queue',
   ),
   kvCacheUsage: metric('llamacpp.kv_cache_usage_ratio', 'gauge', '1', 'Share of the KV cache in use'),
+  batchSize: metric(
+    'llamacpp.batch_size',
+    'histogram',
+    '{sequence}',
+    'Sequences in each llama_decode (llama-server: n_busy_slots_per_decode)',
+  ),
   ramUsage: metric('llama.memory.ram.used', 'gauge', 'By', 'RAM the model and context use'),
   vramUsage: metric('llama.memory.vram.used', 'gauge', 'By', 'VRAM the model and context use'),
   modelLoadDuration: metric('llama.model.load.duration', 'gauge', 's', 'Time the model took to load'),

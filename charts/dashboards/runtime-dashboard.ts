@@ -116,6 +116,17 @@ const PANELS: readonly Panel[] = [
     ],
   },
   {
+    title: 'Sequences per decode',
+    unit: 'short',
+    description: `${RUNTIME_METRICS.batchSize.description}: below the busy sequences means steps run apart`,
+    targets: [
+      {
+        expr: `sum by (instance) (rate(${name('batchSize', '_sum')}${SELECTOR}[$__rate_interval])) / sum by (instance) (rate(${name('batchSize', '_count')}${SELECTOR}[$__rate_interval]))`,
+        legendFormat: 'mean {{instance}}',
+      },
+    ],
+  },
+  {
     title: 'Memory',
     unit: 'bytes',
     description: 'RAM and VRAM in use by the model and its context',

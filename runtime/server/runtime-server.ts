@@ -88,6 +88,7 @@ export class RuntimeServer {
         gpu: config.gpuLayers === 0 ? false : 'auto',
         batchSize: config.batchSize,
         maxQueue: config.maxQueue,
+        onBatch: (sequences) => this.context.metrics?.batchDecoded(sequences),
       });
       span.loaded(engine.info);
       this.context.metrics?.modelLoaded(engine.info);

@@ -11,6 +11,7 @@ import {
   ATTR_GEN_AI_TOKEN_TYPE,
   ATTR_LLAMA_GPU,
   ATTR_LLAMA_GPU_FALLBACK,
+  BUCKETS_BATCH_SIZE,
   BUCKETS_REQUEST_DURATION,
   BUCKETS_TIME_PER_OUTPUT_TOKEN,
   BUCKETS_TIME_TO_FIRST_TOKEN,
@@ -27,6 +28,7 @@ import {
   METRIC_LLAMA_MEMORY_RAM,
   METRIC_LLAMA_MEMORY_VRAM,
   METRIC_LLAMA_MODEL_LOAD_DURATION,
+  METRIC_LLAMACPP_BATCH_SIZE,
   METRIC_LLAMACPP_KV_CACHE_USAGE,
   METRIC_LLAMACPP_PROMPT_SECONDS,
   METRIC_LLAMACPP_PROMPT_TOKENS,
@@ -68,6 +70,7 @@ export class RuntimeMetrics {
   readonly #promptSeconds;
   readonly #tokensPredicted;
   readonly #tokensPredictedSeconds;
+  readonly #batchSize;
   #loaded: ModelInfo | undefined;
 
   constructor(meter: Meter, source: GaugeSource | undefined) {
@@ -106,6 +109,11 @@ export class RuntimeMetrics {
     this.#tokensPredictedSeconds = meter.createCounter(METRIC_LLAMACPP_TOKENS_PREDICTED_SECONDS, {
       unit: 's',
       description: 'Seconds spent generating tokens',
+    });
+    this.#batchSize = meter.createHistogram(METRIC_LLAMACPP_BATCH_SIZE, {
+      unit: '{sequence}',
+      description: 'Sequences in each llama_decode (llama-server: n_busy_slots_per_decode = sum / count)',
+      advice: { explicitBucketBoundaries: BUCKETS_BATCH_SIZE },
     });
     meter
       .createObservableGauge(METRIC_LLAMA_MODEL_LOAD_DURATION, {
@@ -169,6 +177,11 @@ export class RuntimeMetrics {
   /** Starts the load-time and GPU gauges. */
   modelLoaded(info: ModelInfo): void {
     this.#loaded = info;
+  }
+
+  /** One llama_decode ran with this many sequences in it. */
+  batchDecoded(sequences: number): void {
+    this.#batchSize.record(sequences);
   }
 
   record(measurement: RequestMeasurement): void {

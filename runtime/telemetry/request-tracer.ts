@@ -40,6 +40,9 @@ import {
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
   ATTR_LLAMA_ABORTED,
+  ATTR_LLAMA_BATCH_SIZE_MAX,
+  ATTR_LLAMA_BATCH_SIZE_MEAN,
+  ATTR_LLAMA_BATCH_SIZE_MIN,
   ATTR_LLAMA_DECODE_DURATION,
   ATTR_LLAMA_DECODE_TOKENS,
   ATTR_LLAMA_PREFILL_DURATION,
@@ -116,6 +119,8 @@ export class RequestTracer implements GenerationObserver {
   readonly #phases = new Map<GenerationPhase, Span>();
   readonly #timings: TokenTimings | undefined;
   readonly #started = performance.now();
+  /** llama.batch.size over the decode steps: min, max, sum, count. */
+  readonly #batch = { min: Number.POSITIVE_INFINITY, max: 0, sum: 0, count: 0 };
   #ended = false;
 
   constructor(options: RequestTracerOptions) {
@@ -170,6 +175,14 @@ export class RequestTracer implements GenerationObserver {
     }
     if (phase === 'decode') {
       span.setAttribute(ATTR_LLAMA_DECODE_TOKENS, info.outputTokens ?? 0);
+      const batch = this.#batch;
+      if (batch.count > 0) {
+        span.setAttributes({
+          [ATTR_LLAMA_BATCH_SIZE_MIN]: batch.min,
+          [ATTR_LLAMA_BATCH_SIZE_MEAN]: batch.sum / batch.count,
+          [ATTR_LLAMA_BATCH_SIZE_MAX]: batch.max,
+        });
+      }
       this.#timings?.writeTo(span, this.#options.eventCountLimit);
     }
     span.end();
@@ -177,6 +190,13 @@ export class RequestTracer implements GenerationObserver {
 
   tokenGenerated(timing: TokenTiming): void {
     this.#timings?.add(timing);
+    if (timing.batchSize > 0) {
+      const batch = this.#batch;
+      batch.min = Math.min(batch.min, timing.batchSize);
+      batch.max = Math.max(batch.max, timing.batchSize);
+      batch.sum += timing.batchSize;
+      batch.count++;
+    }
   }
 
   /** Ends the operation span with the response's attributes and records the request's metrics. */

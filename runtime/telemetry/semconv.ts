@@ -40,6 +40,11 @@ export const ATTR_LLAMA_PROMPT_TOKENS = 'llama.prompt.tokens' as const;
 export const ATTR_LLAMA_PROMPT_CACHED_TOKENS = 'llama.prompt.cached_tokens' as const;
 export const ATTR_LLAMA_PROMPT_EVALUATED_TOKENS = 'llama.prompt.evaluated_tokens' as const;
 export const ATTR_LLAMA_DECODE_TOKENS = 'llama.decode.tokens' as const;
+// Sequences in each llama_decode that produced one of this request's tokens (llama.batch.size),
+// summarised over its decode steps.
+export const ATTR_LLAMA_BATCH_SIZE_MIN = 'llama.batch.size.min' as const;
+export const ATTR_LLAMA_BATCH_SIZE_MEAN = 'llama.batch.size.mean' as const;
+export const ATTR_LLAMA_BATCH_SIZE_MAX = 'llama.batch.size.max' as const;
 export const ATTR_LLAMA_REQUEST_MIN_P = 'llama.request.min_p' as const;
 export const ATTR_LLAMA_REQUEST_REPEAT_PENALTY = 'llama.request.repeat_penalty' as const;
 export const ATTR_LLAMA_TRACE_DETAIL = 'llama.trace.detail' as const;
@@ -86,6 +91,8 @@ export const METRIC_LLAMACPP_TOKENS_PREDICTED_SECONDS = 'llamacpp.tokens_predict
 export const METRIC_LLAMACPP_REQUESTS_PROCESSING = 'llamacpp.requests_processing' as const;
 export const METRIC_LLAMACPP_REQUESTS_DEFERRED = 'llamacpp.requests_deferred' as const;
 export const METRIC_LLAMACPP_KV_CACHE_USAGE = 'llamacpp.kv_cache_usage_ratio' as const;
+/** Sequences in each llama_decode: llama-server's n_busy_slots_per_decode, as a distribution. */
+export const METRIC_LLAMACPP_BATCH_SIZE = 'llamacpp.batch_size' as const;
 export const METRIC_LLAMA_MEMORY_RAM = 'llama.memory.ram.used' as const;
 export const METRIC_LLAMA_MEMORY_VRAM = 'llama.memory.vram.used' as const;
 export const METRIC_LLAMA_MODEL_LOAD_DURATION = 'llama.model.load.duration' as const;
@@ -102,6 +109,8 @@ export const BUCKETS_TIME_TO_FIRST_TOKEN = [
 export const BUCKETS_TIME_PER_OUTPUT_TOKEN = [
   0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5,
 ];
+/** Sequences per llama_decode: every count up to 8, then powers of two up to 256 sequences. */
+export const BUCKETS_BATCH_SIZE = [1, 2, 3, 4, 5, 6, 7, 8, 16, 32, 64, 128, 256];
 export const BUCKETS_TOKEN_USAGE = [
   1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
 ];
