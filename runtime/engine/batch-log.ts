@@ -7,27 +7,31 @@ import type { BatchItem, CustomBatchingPrioritizationStrategy, PrioritizedBatchI
 const REMEMBERED = 256;
 
 /**
- * llama-server's order: one token for every generating sequence first, then prompt tokens, oldest
+ * llama-server's shares: one token for every generating sequence first, then prompt tokens, oldest
  * prompt first, up to the batch size. A long prompt is so cut into chunks that share each
  * llama_decode with the streams already decoding, instead of holding them back until it is done.
+ * The items stay in queue order, which the step barrier makes sequence-id order: llama.cpp puts
+ * only a run of consecutive sequence ids into one ubatch (see step-barrier.ts).
  */
 export function decodeFirst(items: readonly BatchItem[], size: number): PrioritizedBatchItem[] {
   let left = size;
-  const batch: PrioritizedBatchItem[] = [];
+  const amounts = new Map<BatchItem, number>();
   for (const item of items) {
     if (left === 0) break;
     if (item.tokens.length !== 1) continue;
-    batch.push({ item, processAmount: 1 });
+    amounts.set(item, 1);
     left--;
   }
   for (const item of items) {
     if (left === 0) break;
     if (item.tokens.length === 1) continue;
     const amount = Math.min(item.tokens.length, left);
-    batch.push({ item, processAmount: amount });
+    amounts.set(item, amount);
     left -= amount;
   }
-  return batch;
+  return items
+    .filter((item) => amounts.has(item))
+    .map((item) => ({ item, processAmount: amounts.get(item)! }));
 }
 
 export class BatchLog {

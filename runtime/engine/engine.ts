@@ -20,20 +20,29 @@ const seconds = (from: number, to = performance.now()) => (to - from) / 1000;
 const PREFIX_REUSE_SHARE = 0.5;
 
 /**
- * The idle sequence holding the longest prefix of the prompt when that prefix is worth it; else the
- * least recently used one, so a conversation's cache is not overwritten by an unrelated prompt.
+ * The idle sequence holding the longest prefix of the prompt when that prefix is worth it (of equal
+ * ones, the lowest id); else the one with the lowest id. Low ids first keep the busy sequences a run
+ * of consecutive ids, the only kind llama.cpp decodes in one ubatch (step-barrier.ts). `ids` gives a
+ * sequence's id.
  */
-export function pickSequence(free: readonly LlamaContextSequence[], tokens: readonly Token[]): number {
+export function pickSequence(
+  free: readonly LlamaContextSequence[],
+  tokens: readonly Token[],
+  ids: (sequence: LlamaContextSequence) => number,
+): number {
   let best = -1;
   let bestLength = 0;
+  let lowest = 0;
   free.forEach((sequence, index) => {
+    const id = ids(sequence);
+    if (id < ids(free[lowest]!)) lowest = index;
     const length = sequence.compareContextTokens([...tokens]).firstDifferentIndex;
-    if (length > bestLength || (length === bestLength && length > 0)) {
+    if (length > bestLength || (length === bestLength && length > 0 && id < ids(free[best]!))) {
       best = index;
       bestLength = length;
     }
   });
-  return best >= 0 && bestLength >= tokens.length * PREFIX_REUSE_SHARE ? best : 0;
+  return best >= 0 && bestLength >= tokens.length * PREFIX_REUSE_SHARE ? best : lowest;
 }
 
 export class Engine {
@@ -48,6 +57,8 @@ export class Engine {
   private constructor(loaded: LoadedModel, batches: BatchLog, maxQueue: number) {
     this.#loaded = loaded;
     this.#batches = batches;
+    // A fresh context hands out sequence ids 0, 1, 2… in order and none is ever disposed: the index
+    // in this list is the sequence id llama.cpp sees.
     this.#sequences = Array.from({ length: loaded.info.parallel }, () => loaded.context.getSequence());
     this.#pool = new SequencePool(this.#sequences, maxQueue);
     this.#prompts = new PromptBuilder(loaded.model);
@@ -114,7 +125,9 @@ export class Engine {
     observer?.phaseStarted?.('queue');
     let sequence: LlamaContextSequence;
     try {
-      sequence = await this.#pool.acquire(request.signal, (free) => pickSequence(free, prompt.tokens));
+      sequence = await this.#pool.acquire(request.signal, (free) =>
+        pickSequence(free, prompt.tokens, (s) => this.#sequences.indexOf(s)),
+      );
     } finally {
       observer?.phaseEnded?.('queue', {});
     }
@@ -123,7 +136,7 @@ export class Engine {
       const outcome = await generate({
         model: this.#loaded.model,
         sequence,
-        slot: this.#steps.join(),
+        slot: this.#steps.join(this.#sequences.indexOf(sequence)),
         batches: this.#batches,
         prompt,
         sampling: request.sampling,

@@ -6,17 +6,24 @@
 //
 // A new prompt waits for the next step too (so its first chunk joins the decoding tokens) but never
 // holds a step back; a finished or aborted generation leaves, and the step goes on without it.
+//
+// The order matters as much as the moment: node-llama-cpp builds the batch in the order the
+// sequences queued, and llama.cpp, with one KV stream per sequence (what node-llama-cpp sets up),
+// puts into one ubatch only a run of consecutive, increasing sequence ids
+// (llama_batch_allocr::split_equal with sequential=true). Decoders released in any other order are
+// split into several ubatches, each computing the whole model (262,144-row output layer included)
+// again. So a step releases its generations sorted by sequence id, as llama-server's slot loop adds them.
 
 export class StepBarrier {
   /** Generations past their first token, each of which a step waits for. */
   #decoders = 0;
   /** Decoders that have asked for their next token in the coming step. */
   #arrived = 0;
-  #waiters: Array<() => void> = [];
+  #waiters: Array<{ readonly rank: number; readonly resolve: () => void }> = [];
 
-  /** A generation's place in the steps; leave() it when the generation ends. */
-  join(): StepSlot {
-    return new StepSlot(this);
+  /** A generation's place in the steps (`rank`: its sequence id); leave() it when the generation ends. */
+  join(rank: number): StepSlot {
+    return new StepSlot(this, rank);
   }
 
   /** Decoders a step waits for (for tests and stats). */
@@ -25,10 +32,10 @@ export class StepBarrier {
   }
 
   /** @internal */
-  arrive(counted: boolean): Promise<void> {
+  arrive(rank: number, counted: boolean): Promise<void> {
     if (counted) this.#arrived++;
     else if (this.#decoders === 0) return Promise.resolve();
-    const ready = new Promise<void>((resolve) => this.#waiters.push(resolve));
+    const ready = new Promise<void>((resolve) => this.#waiters.push({ rank, resolve }));
     this.#releaseIfComplete();
     return ready;
   }
@@ -47,23 +54,29 @@ export class StepBarrier {
   #releaseIfComplete(): void {
     if (this.#arrived < this.#decoders) return;
     if (this.#waiters.length === 0) return;
-    // Resolved in one go: every released generation queues its token before node-llama-cpp's
-    // next dispatch, which runs no earlier than the next turn of the event loop.
-    const waiters = this.#waiters;
+    // Resolved in one go, by sequence id: each released generation takes the same path to
+    // node-llama-cpp's queue, so they queue in this order, all before its next dispatch (which
+    // runs no earlier than the next turn of the event loop). In a microtask, so that the last to
+    // arrive is already awaiting and its turn is its rank, not last.
+    const waiters = this.#waiters.sort((a, b) => a.rank - b.rank);
     this.#waiters = [];
     this.#arrived = 0;
-    for (const resolve of waiters) resolve();
+    queueMicrotask(() => {
+      for (const waiter of waiters) waiter.resolve();
+    });
   }
 }
 
 export class StepSlot {
   readonly #barrier: StepBarrier;
+  readonly #rank: number;
   #decoding = false;
   #left = false;
 
   /** @internal */
-  constructor(barrier: StepBarrier) {
+  constructor(barrier: StepBarrier, rank: number) {
     this.#barrier = barrier;
+    this.#rank = rank;
   }
 
   /**
@@ -72,7 +85,7 @@ export class StepSlot {
    */
   ready(): Promise<void> {
     if (this.#left) return Promise.resolve();
-    return this.#barrier.arrive(this.#decoding);
+    return this.#barrier.arrive(this.#rank, this.#decoding);
   }
 
   /** The prompt is evaluated and the first token is out: from now on each step waits for this one. */

@@ -19,14 +19,14 @@ function tracked(promise: Promise<void>) {
 describe('StepBarrier', () => {
   it('lets a prompt go at once when nothing decodes', async () => {
     const barrier = new StepBarrier();
-    const ready = tracked(barrier.join().ready());
+    const ready = tracked(barrier.join(0).ready());
     await settle();
     expect(ready.done).toBe(true);
   });
 
   it('releases the decoders together, when the last of them asks', async () => {
     const barrier = new StepBarrier();
-    const [a, b] = [barrier.join(), barrier.join()];
+    const [a, b] = [barrier.join(0), barrier.join(1)];
     a.decoding();
     b.decoding();
     const first = tracked(a.ready());
@@ -39,9 +39,9 @@ describe('StepBarrier', () => {
 
   it('makes a new prompt wait for the next step without holding it back', async () => {
     const barrier = new StepBarrier();
-    const decoder = barrier.join();
+    const decoder = barrier.join(0);
     decoder.decoding();
-    const prompt = tracked(barrier.join().ready());
+    const prompt = tracked(barrier.join(0).ready());
     await settle();
     expect(prompt.done).toBe(false);
     const step = tracked(decoder.ready());
@@ -49,9 +49,18 @@ describe('StepBarrier', () => {
     expect([prompt.done, step.done]).toEqual([true, true]);
   });
 
+  it('releases a step in sequence-id order, whatever the order of arrival', async () => {
+    const barrier = new StepBarrier();
+    const slots = [2, 0, 3, 1].map((rank) => barrier.join(rank));
+    for (const slot of slots) slot.decoding();
+    const order: number[] = [];
+    await Promise.all(slots.map((slot, i) => slot.ready().then(() => order.push([2, 0, 3, 1][i]!))));
+    expect(order).toEqual([0, 1, 2, 3]);
+  });
+
   it('goes on without a generation that leaves, and counts a slot once', async () => {
     const barrier = new StepBarrier();
-    const [a, b] = [barrier.join(), barrier.join()];
+    const [a, b] = [barrier.join(0), barrier.join(1)];
     a.decoding();
     b.decoding();
     b.decoding();
@@ -71,14 +80,14 @@ const item = (tokens: number): BatchItem =>
   ({ tokens: Array(tokens).fill(1), logits: [], evaluationPriority: 5 }) as unknown as BatchItem;
 
 describe('decodeFirst (llama-server order)', () => {
-  it('puts one token of every decoding sequence first, then prompt chunks, oldest first', () => {
+  it('gives one token to every decoding sequence first, then prompt chunks, oldest first, in queue order', () => {
     const [prompt1, decode1, prompt2, decode2] = [item(10), item(1), item(10), item(1)];
     const batch = decodeFirst([prompt1, decode1, prompt2, decode2], 14);
     expect(batch.map((b) => [b.item, b.processAmount])).toEqual([
-      [decode1, 1],
-      [decode2, 1],
       [prompt1, 10],
+      [decode1, 1],
       [prompt2, 2],
+      [decode2, 1],
     ]);
   });
 
