@@ -28,6 +28,7 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY tsconfig.json tsconfig.build.json ./
 COPY crds crds
 COPY charts charts
+COPY lib lib
 COPY operator operator
 COPY runtime runtime
 COPY images/bundle.ts images/bundle.ts

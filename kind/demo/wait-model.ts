@@ -24,7 +24,7 @@ export function describePullLine(line: string): string {
       const mb = (bytes: unknown) => Math.round(Number(bytes) / 1e6);
       return `downloading ${entry.percent}% (${mb(entry.downloadedBytes)} of ${mb(entry.totalBytes)} MB)`;
     }
-    if (typeof entry.message === 'string') return entry.message;
+    if (typeof entry.msg === 'string') return entry.msg;
   } catch {
     // Not one of the runtime's JSON lines (node-llama-cpp's own output): show it as it is.
   }

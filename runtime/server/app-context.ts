@@ -1,12 +1,10 @@
 // What the routes share: settings, telemetry, and the engine once it has loaded.
+import type { Logger } from '../../lib/log.js';
 import type { ServeConfig } from '../config.js';
 import type { Engine } from '../engine/engine.js';
 import type { RuntimeMetrics } from '../telemetry/metrics.js';
 import type { Telemetry } from '../telemetry/sdk.js';
 import { ApiError } from './errors.js';
-
-export type LogLevel = 'info' | 'warn' | 'error';
-export type Log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
 
 export type AppConfig = Pick<
   ServeConfig,
@@ -17,14 +15,14 @@ export class AppContext {
   readonly config: AppConfig;
   readonly telemetry: Telemetry;
   readonly metrics: RuntimeMetrics | undefined;
-  readonly log: Log;
+  readonly log: Logger;
   engine: Engine | undefined;
   /** Set on SIGTERM: /readyz fails so the Service stops routing here. */
   draining = false;
   /** Set when the model failed to load. */
   loadError: Error | undefined;
 
-  constructor(config: AppConfig, telemetry: Telemetry, metrics: RuntimeMetrics | undefined, log: Log) {
+  constructor(config: AppConfig, telemetry: Telemetry, metrics: RuntimeMetrics | undefined, log: Logger) {
     this.config = config;
     this.telemetry = telemetry;
     this.metrics = metrics;

@@ -7,6 +7,7 @@ import type { AppContext } from './app-context.js';
 import { registerAuth } from './auth.js';
 import { ApiError } from './errors.js';
 import { registerHttpTracing } from './http-tracing.js';
+import { registerRequestLog } from './request-log.js';
 import { CHAT_COMPLETIONS_PATH, registerChatCompletions } from './routes/chat-completions.js';
 import { COMPLETIONS_PATH, registerCompletions } from './routes/completions.js';
 import { MODELS_PATH, registerModels } from './routes/models.js';
@@ -64,6 +65,7 @@ export function buildApp(context: AppContext, options: AppOptions = {}): Fastify
   // JSON only: fastify would otherwise hand a text/plain body to the routes as a string.
   app.removeContentTypeParser('text/plain');
   registerHttpTracing(app, context.telemetry.tracer, context.telemetry.propagator);
+  registerRequestLog(app, context.log);
   registerAuth(app, context.config.apiKey);
   app.addHook('onSend', async (_request, reply) => {
     // While draining, ask clients not to reuse the connection.
@@ -91,7 +93,7 @@ export function buildApp(context: AppContext, options: AppOptions = {}): Fastify
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     let apiError = error instanceof ApiError ? error : fromFastify(error);
     if (!apiError) {
-      context.log('error', 'unexpected error', {
+      context.log.error('unexpected error', {
         method: request.method,
         url: request.url,
         error: error.stack ?? String(error),

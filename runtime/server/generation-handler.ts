@@ -184,7 +184,7 @@ export async function handleGeneration(
           ? apiError.toJSON()
           : new ApiError('server_error', 'Generation failed.').toJSON(),
       );
-      app.log('error', 'generation failed mid-stream', { error: String(error) });
+      app.log.error('generation failed mid-stream', { error: String(error) });
       end();
     },
   );

@@ -1,9 +1,12 @@
 // The HTTP SERVER span of every request: parent from the incoming traceparent, standard http.*
-// attributes, and a W3C `traceresponse` header naming the span on every response.
+// attributes, and a W3C `traceresponse` header naming the span on every response. A request whose
+// W3C baggage says `kubellama.sample=always` gets that attribute on this span, which the gateway's
+// tail sampling keeps whatever its ratio.
 import { randomBytes } from 'node:crypto';
 import {
   type Context,
   defaultTextMapGetter,
+  propagation,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -24,6 +27,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SAMPLE_ALWAYS, TRACE_ATTRIBUTES } from '../../charts/telemetry-contract.js';
 import { ATTR_ERROR_TYPE } from '../telemetry/semconv.js';
 import { httpSpanName } from '../telemetry/span-names.js';
 
@@ -55,6 +59,7 @@ export function registerHttpTracing(
     const parent = propagator.extract(ROOT_CONTEXT, request.headers, defaultTextMapGetter);
     const route = request.routeOptions.url;
     const path = request.url.split('?')[0] ?? request.url;
+    const sample = propagation.getBaggage(parent)?.getEntry(TRACE_ATTRIBUTES.sample)?.value;
     const span = tracer.startSpan(
       httpSpanName(request.method, route),
       {
@@ -67,6 +72,7 @@ export function registerHttpTracing(
           [ATTR_SERVER_PORT]: request.socket.localPort,
           [ATTR_CLIENT_ADDRESS]: request.ip,
           ...(route ? { [ATTR_HTTP_ROUTE]: route } : {}),
+          ...(sample === SAMPLE_ALWAYS ? { [TRACE_ATTRIBUTES.sample]: SAMPLE_ALWAYS } : {}),
           ...(request.headers['user-agent']
             ? { [ATTR_USER_AGENT_ORIGINAL]: request.headers['user-agent'] }
             : {}),

@@ -1,6 +1,7 @@
 // The whole `serve` process minus signal handling: telemetry, the HTTP app listening at once (so
 // probes answer while the model loads), then the engine. Used by the CLI and by in-process tests.
 import type { FastifyInstance } from 'fastify';
+import { createLogger, type Logger } from '../../lib/log.js';
 import type { ServeConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
 import { RuntimeMetrics } from '../telemetry/metrics.js';
@@ -8,21 +9,17 @@ import { ModelLoadSpan } from '../telemetry/model-load-span.js';
 import { createTelemetry, type Telemetry } from '../telemetry/sdk.js';
 import { LLAMA_GPU_NONE } from '../telemetry/semconv.js';
 import { buildApp } from './app.js';
-import { AppContext, type Log } from './app-context.js';
+import { AppContext } from './app-context.js';
 
 export interface RuntimeServerOptions {
   /** Where OTEL_* are read from. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly log?: Log;
+  /** @default the product's JSON-lines logger at info */
+  readonly log?: Logger;
   /** Resolves a model URI to a local path (the pull command); plain paths are used as they are. */
   readonly resolveModel?: (model: string) => Promise<string>;
   readonly serviceVersion?: string;
 }
-
-/** One JSON object a line on stderr, the shape log collectors parse. */
-export const jsonLog: Log = (level, message, fields = {}) => {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
-};
 
 export class RuntimeServer {
   readonly app: FastifyInstance;
@@ -37,7 +34,7 @@ export class RuntimeServer {
     this.#config = config;
     this.#options = options;
     this.telemetry = createTelemetry(options.env ?? process.env, options.serviceVersion);
-    const log = options.log ?? jsonLog;
+    const log = options.log ?? createLogger();
     const metrics = this.telemetry.enabled
       ? new RuntimeMetrics(this.telemetry.meter, {
           stats: () => this.context.engine?.stats() ?? { processing: 0, deferred: 0, kvCacheUsage: 0 },
@@ -94,17 +91,17 @@ export class RuntimeServer {
       this.context.metrics?.modelLoaded(engine.info);
       const { backend, ...info } = engine.info;
       const { level, message, used, ...facts } = backend;
-      this.context.log(level, message, { gpu: used === false ? LLAMA_GPU_NONE : used, ...facts });
+      this.context.log.log(level, message, { gpu: used === false ? LLAMA_GPU_NONE : used, ...facts });
       if (this.#closed) {
         await engine.dispose();
         return;
       }
       this.context.engine = engine;
-      this.context.log('info', 'model loaded', info);
+      this.context.log.info('model loaded', info);
     } catch (error) {
       span.failed(error);
       this.context.loadError = error instanceof Error ? error : new Error(String(error));
-      this.context.log('error', 'model failed to load', { error: String(error) });
+      this.context.log.error('model failed to load', { error: String(error) });
     }
   }
 
@@ -118,7 +115,7 @@ export class RuntimeServer {
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
-          this.context.log('warn', 'grace period over; closing the remaining connections');
+          this.context.log.warn('grace period over; closing the remaining connections');
           this.app.server.closeAllConnections();
           resolve();
         }, graceSeconds * 1000);

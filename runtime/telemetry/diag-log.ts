@@ -1,7 +1,7 @@
 // Routes the OpenTelemetry SDK's own diagnostics (failed or dropped exports) to the runtime's log as
 // one-line warnings, instead of multi-line stacks on the console.
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
-import type { Log } from '../server/app-context.js';
+import type { Logger } from '../../lib/log.js';
 
 function text(message: string, args: unknown[]): string {
   const detail = args.map((arg) =>
@@ -10,10 +10,10 @@ function text(message: string, args: unknown[]): string {
   return [message, ...detail].join(' ').replace(/\s+/g, ' ').trim();
 }
 
-export function installDiagLog(log: Log): void {
+export function installDiagLog(log: Logger): void {
   const logger: DiagLogger = {
-    error: (message, ...args) => log('warn', `telemetry: ${text(message, args)}`),
-    warn: (message, ...args) => log('warn', `telemetry: ${text(message, args)}`),
+    error: (message, ...args) => log.warn(`telemetry: ${text(message, args)}`),
+    warn: (message, ...args) => log.warn(`telemetry: ${text(message, args)}`),
     info: () => {},
     debug: () => {},
     verbose: () => {},

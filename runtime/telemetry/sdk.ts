@@ -1,7 +1,9 @@
 // The OpenTelemetry SDK of the runtime, configured only by the standard OTEL_* variables (read from
 // the env object passed in, so tests can run several servers in one process). Providers are not
-// registered globally: the tracer and meter are handed to the parts that use them.
-import { type Meter, metrics, type TextMapPropagator, type Tracer, trace } from '@opentelemetry/api';
+// registered globally: the tracer and meter are handed to the parts that use them. Only the context
+// manager is global (one per process by nature), so log lines can name the active span.
+import { context, type Meter, metrics, type TextMapPropagator, type Tracer, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -138,8 +140,17 @@ async function bounded(work: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+let contextManagerInstalled = false;
+
+/** `context.with(ctx, fn)` makes ctx active inside fn (and what it awaits): once per process. */
+function installContextManager(): void {
+  if (contextManagerInstalled) return;
+  contextManagerInstalled = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+}
+
 export function createTelemetry(env: Env = process.env, serviceVersion = '0.0.0'): Telemetry {
   if (isTrue(env.OTEL_SDK_DISABLED)) return disabledTelemetry();
+  installContextManager();
   const resource = resourceFromAttributes(resourceAttributesFromEnv(env, serviceVersion));
   const eventCountLimit = positiveNumber(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT', DEFAULT_EVENT_COUNT_LIMIT);
 

@@ -92,7 +92,7 @@ describe('waiting for a LlamaModel to be Ready (real kubectl)', () => {
       percent: 41,
     });
     expect(describePullLine(line)).toBe('downloading 41% (120 of 291 MB)');
-    expect(describePullLine('{"level":"info","message":"model verified"}')).toBe('model verified');
+    expect(describePullLine('{"level":"info","msg":"model verified"}')).toBe('model verified');
     expect(describePullLine('plain text')).toBe('plain text');
   });
 });

@@ -9,11 +9,17 @@ import { existsSync } from 'node:fs';
 import { getLlamaGpuTypes } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServeConfig } from '../../runtime/config.js';
-import type { Log } from '../../runtime/server/app-context.js';
 import type { RuntimeServer } from '../../runtime/server/runtime-server.js';
 import { httpGet, type Jaeger, type JaegerSpan, type JaegerTrace, startJaeger } from '../harness/index.js';
 import { printLogsOnFailure } from '../harness/vitest.js';
-import { startTestServer, type TinyModelDir, testConfig, tinyModelDir } from './runtime-fixture.js';
+import {
+  type LogLine,
+  memoryLog,
+  startTestServer,
+  type TinyModelDir,
+  testConfig,
+  tinyModelDir,
+} from './runtime-fixture.js';
 
 const CUDA_PREBUILT = '@node-llama-cpp/linux-x64-cuda';
 
@@ -21,12 +27,6 @@ const CUDA_PREBUILT = '@node-llama-cpp/linux-x64-cuda';
 // every optional prebuilt for linux-x64) and no GPU libraries node-llama-cpp would try it with.
 const gpuLibrariesFound = (await getLlamaGpuTypes('supported')).some((type) => type !== false);
 const cudaPrebuiltInstalled = existsSync(`node_modules/${CUDA_PREBUILT}/package.json`);
-
-interface LogLine {
-  readonly level: string;
-  readonly message: string;
-  readonly fields: Record<string, unknown>;
-}
 
 interface Started {
   readonly server: RuntimeServer;
@@ -55,8 +55,7 @@ describe('the llama.cpp backend in the log, the load span and /metrics', () => {
 
   async function start(overrides: Partial<ServeConfig>): Promise<Started> {
     const service = `runtime-gpu-${randomBytes(3).toString('hex')}`;
-    const lines: LogLine[] = [];
-    const log: Log = (level, message, fields = {}) => lines.push({ level, message, fields });
+    const { log, lines } = memoryLog();
     const server = await startTestServer(
       testConfig(model.modelPath, { parallel: 1, ...overrides }),
       {
@@ -92,7 +91,7 @@ describe('the llama.cpp backend in the log, the load span and /metrics', () => {
 
   /** The one start-up line about the backend. */
   const backendLine = (lines: readonly LogLine[]) => {
-    const found = lines.filter((line) => line.message.startsWith('llama.cpp '));
+    const found = lines.filter((line) => line.msg.startsWith('llama.cpp '));
     expect(found).toHaveLength(1);
     return found[0]!;
   };
@@ -113,8 +112,8 @@ describe('the llama.cpp backend in the log, the load span and /metrics', () => {
     const started = await start({ gpuLayers: 0 });
     const line = backendLine(started.lines);
     expect(line.level).toBe('info');
-    expect(line.message).toBe('llama.cpp runs on CPU (GPU use disabled on purpose: gpu layers 0)');
-    expect(line.fields).toMatchObject({ gpu: 'none', disabled: true, fallback: false, devices: [] });
+    expect(line.msg).toBe('llama.cpp runs on CPU (GPU use disabled on purpose: gpu layers 0)');
+    expect(line).toMatchObject({ gpu: 'none', disabled: true, fallback: false, devices: [] });
 
     const span = await loadSpan(started);
     expect(tag(span, 'llama.gpu')).toBe('none');
@@ -132,13 +131,13 @@ describe('the llama.cpp backend in the log, the load span and /metrics', () => {
       const started = await start({ gpuLayers: 'auto' });
       const line = backendLine(started.lines);
       expect(line.level).toBe('warn');
-      expect(line.message).toContain(
+      expect(line.msg).toContain(
         `llama.cpp fell back to CPU: the cuda prebuilt (${CUDA_PREBUILT}) is installed but no NVIDIA ` +
           'driver or CUDA libraries were found (libnvidia-ml, libcuda, libcudart, libcublas, libcublasLt)',
       );
-      expect(line.fields).toMatchObject({ gpu: 'none', disabled: false, fallback: true, detected: [] });
-      expect(line.fields.installed).toContainEqual({ backend: 'cuda', packageName: CUDA_PREBUILT });
-      expect(line.fields.skipped).toContainEqual({
+      expect(line).toMatchObject({ gpu: 'none', disabled: false, fallback: true, detected: [] });
+      expect(line.installed).toContainEqual({ backend: 'cuda', packageName: CUDA_PREBUILT });
+      expect(line.skipped).toContainEqual({
         backend: 'cuda',
         packageName: CUDA_PREBUILT,
         reason: 'libraries-not-found',

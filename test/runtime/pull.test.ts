@@ -263,8 +263,8 @@ describe('pull', () => {
       });
     const ok = await run(`${http.url}/model.gguf`, '--dir', join(model.dir, 'cli'), '--sha256', sha256);
     expect(ok.status).toBe(PULL_EXIT.ok);
-    expect(ok.stderr).toContain('"message":"downloading"');
-    expect(ok.stderr).toContain('"message":"pulled"');
+    expect(ok.stderr).toContain('"msg":"downloading"');
+    expect(ok.stderr).toContain('"msg":"pulled"');
     expect(
       (await run(`${http.url}/model.gguf`, '--dir', join(model.dir, 'cli2'), '--sha256', 'b'.repeat(64)))
         .status,

@@ -3,8 +3,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLogger, type Logger } from '../../lib/log.js';
 import type { ServeConfig } from '../../runtime/config.js';
-import type { Log } from '../../runtime/server/app-context.js';
 import { RuntimeServer } from '../../runtime/server/runtime-server.js';
 import { writeTinyModel } from '../tools/tiny-model/tiny-llama.js';
 
@@ -48,15 +48,22 @@ export function testConfig(modelPath: string, overrides: Partial<ServeConfig> = 
 }
 
 /** Collects the server's log lines, so a test can assert on warnings. */
-export function memoryLog(): { log: Log; lines: Array<{ level: string; message: string }> } {
-  const lines: Array<{ level: string; message: string }> = [];
-  return { lines, log: (level, message) => lines.push({ level, message }) };
+export interface LogLine {
+  readonly level: string;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+/** Collects the server's log lines (as written: JSON), so a test can assert on them. */
+export function memoryLog(level: 'debug' | 'info' = 'info'): { log: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  return { lines, log: createLogger({ level, write: (line) => lines.push(JSON.parse(line) as LogLine) }) };
 }
 
 export async function startTestServer(
   config: ServeConfig,
   env: Record<string, string> = { OTEL_SDK_DISABLED: 'true' },
-  log: Log = memoryLog().log,
+  log: Logger = memoryLog().log,
 ): Promise<RuntimeServer> {
   const server = await RuntimeServer.start(config, { env, log });
   await server.loaded();

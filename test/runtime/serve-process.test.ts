@@ -82,8 +82,8 @@ describe('serve process', () => {
     expect(usage?.completion_tokens).toBe(1500);
     expect(await server.exited).toEqual({ code: 0, signal: null });
     const log = server.logTail();
-    expect(log).toContain('"message":"draining"');
-    expect(log).toContain('"message":"stopped"');
+    expect(log).toContain('"msg":"draining"');
+    expect(log).toContain('"msg":"stopped"');
   });
 
   it('exits 2 with a message naming the setting when the configuration is wrong', () => {

@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServeConfig } from '../../runtime/config.js';
 import type { RuntimeServer } from '../../runtime/server/runtime-server.js';
 import { httpGet, type Jaeger, type JaegerSpan, type JaegerTrace, startJaeger } from '../harness/index.js';
+import { LOG_LINE } from '../harness/log-schema.js';
 import { printLogsOnFailure } from '../harness/vitest.js';
 import {
   LONG_PROMPT,
+  memoryLog,
   startTestServer,
   TEST_MODEL,
   type TinyModelDir,
@@ -40,16 +42,21 @@ describe('tracing into the real Jaeger', () => {
   async function tracedServer(
     overrides: Partial<ServeConfig>,
     env: Record<string, string> = {},
+    log = memoryLog().log,
   ): Promise<TracedServer> {
     const service = `runtime-test-${randomBytes(3).toString('hex')}`;
-    const server = await startTestServer(testConfig(model.modelPath, { parallel: 1, ...overrides }), {
-      OTEL_SERVICE_NAME: service,
-      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      // Jaeger takes traces only.
-      OTEL_METRICS_EXPORTER: 'none',
-      ...env,
-    });
+    const server = await startTestServer(
+      testConfig(model.modelPath, { parallel: 1, ...overrides }),
+      {
+        OTEL_SERVICE_NAME: service,
+        OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        // Jaeger takes traces only.
+        OTEL_METRICS_EXPORTER: 'none',
+        ...env,
+      },
+      log,
+    );
     servers.push(server);
     return {
       server,
@@ -221,6 +228,53 @@ describe('tracing into the real Jaeger', () => {
     expect(input).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'A secret prompt.' }] }]);
     const output = JSON.parse(String(tag(chat, 'gen_ai.output.messages')));
     expect(output[0].parts[0].content).toBe(completion.choices[0]?.message.content);
+  });
+
+  it('writes one request log line carrying the trace id and server span Jaeger shows', async () => {
+    const { log, lines } = memoryLog('debug');
+    const { server, client } = await tracedServer({}, {}, log);
+    const { response } = await client.chat.completions
+      .create({ model: TEST_MODEL, messages: [{ role: 'user', content: 'Log me.' }], max_tokens: 4 })
+      .withResponse();
+    const traceId = traceIdOf(response.headers.get('traceresponse'));
+    await fetch(`${server.url}/healthz`);
+
+    const requests = lines.filter((line) => line.msg === 'request');
+    const chat = requests.find((line) => line.path === '/v1/chat/completions');
+    expect(chat).toMatchObject({
+      level: 'info',
+      method: 'POST',
+      status: 200,
+      completed: true,
+      trace_id: traceId,
+    });
+    expect(chat!.duration_ms).toBeTypeOf('number');
+    // Probes log at debug only.
+    expect(requests.find((line) => line.path === '/healthz')).toMatchObject({ level: 'debug', status: 200 });
+    for (const line of lines) LOG_LINE.parse(line);
+
+    const trace = await fetchTrace(server, traceId, 6);
+    expect(chat!.span_id).toBe(byName(trace, 'POST /v1/chat/completions').spanID);
+  });
+
+  it('marks the server span kubellama.sample=always when the W3C baggage asks for it', async () => {
+    const { server, client } = await tracedServer({});
+    const ids: string[] = [];
+    for (const baggage of ['kubellama.sample=always', 'kubellama.sample=never', undefined]) {
+      const { response } = await client.chat.completions
+        .create(
+          { model: TEST_MODEL, messages: [{ role: 'user', content: 'Keep me.' }], max_tokens: 2 },
+          baggage ? { headers: { baggage } } : {},
+        )
+        .withResponse();
+      ids.push(traceIdOf(response.headers.get('traceresponse')));
+    }
+    const marks = [];
+    for (const id of ids) {
+      const trace = await fetchTrace(server, id, 6);
+      marks.push(tag(byName(trace, 'POST /v1/chat/completions'), 'kubellama.sample'));
+    }
+    expect(marks).toEqual(['always', undefined, undefined]);
   });
 
   it('traces the model load at start-up', async () => {

@@ -7,12 +7,12 @@ import { RUNTIME_ENV } from '../../../charts/runtime-contract.js';
 import { ConfigError, resolveServeConfig } from '../../config.js';
 import { Engine } from '../../engine/engine.js';
 import type { GenerationInput, SamplingOptions } from '../../engine/types.js';
-import { jsonLog } from '../../server/runtime-server.js';
 import { installDiagLog } from '../../telemetry/diag-log.js';
 import { ModelLoadSpan } from '../../telemetry/model-load-span.js';
 import { RequestTracer } from '../../telemetry/request-tracer.js';
 import { createTelemetry } from '../../telemetry/sdk.js';
 import { GEN_AI_OPERATION_CHAT, GEN_AI_OPERATION_TEXT_COMPLETION } from '../../telemetry/semconv.js';
+import { commandLog } from '../log.js';
 import { resolveModelPath } from './pull.js';
 
 interface CompleteOptions {
@@ -81,11 +81,11 @@ export function registerComplete(program: Command): void {
         };
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
-        jsonLog('error', error.message);
+        commandLog().error(error.message);
         process.exitCode = 2;
         return;
       }
-      installDiagLog(jsonLog);
+      installDiagLog(commandLog());
       const telemetry = createTelemetry(process.env);
       // TRACEPARENT, the convention for handing a trace to a command line tool.
       const parent = telemetry.propagator.extract(
@@ -148,7 +148,7 @@ export function registerComplete(program: Command): void {
         );
       } catch (error) {
         if (!engine) load.failed(error);
-        jsonLog('error', error instanceof Error ? error.message : String(error));
+        commandLog().error(error instanceof Error ? error.message : String(error));
         process.exitCode = 1;
       } finally {
         await engine?.dispose();

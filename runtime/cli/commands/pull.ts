@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { MODEL_DIR, RUNTIME_ENV } from '../../../charts/runtime-contract.js';
 import { PULL_EXIT, PullError } from '../../pull/errors.js';
 import { type PullProgress, pullModel } from '../../pull/pull-model.js';
-import { jsonLog } from '../../server/runtime-server.js';
+import { commandLog } from '../log.js';
 
 /** Seconds between progress lines when stdout is not a terminal. */
 const PROGRESS_EVERY_SECONDS = 5;
@@ -19,7 +19,7 @@ function progressLines(uri: string): (progress: PullProgress) => void {
     last = now;
     finished = done;
     const percent = totalBytes > 0 ? Math.floor((downloadedBytes / totalBytes) * 100) : 0;
-    jsonLog('info', 'downloading', { uri, downloadedBytes, totalBytes, percent });
+    commandLog().info('downloading', { uri, downloadedBytes, totalBytes, percent });
   };
 }
 
@@ -44,7 +44,7 @@ export function registerPull(program: Command): void {
       const dir = options.dir ?? (process.env[RUNTIME_ENV.modelDir] || MODEL_DIR);
       const uri = uriArg ?? process.env[RUNTIME_ENV.model];
       if (!uri) {
-        jsonLog('error', `a model URI is required (argument or ${RUNTIME_ENV.model})`);
+        commandLog().error(`a model URI is required (argument or ${RUNTIME_ENV.model})`);
         process.exitCode = PULL_EXIT.usage;
         return;
       }
@@ -63,11 +63,11 @@ export function registerPull(program: Command): void {
           progressBar: tty,
           onProgress: tty ? undefined : progressLines(uri),
         });
-        jsonLog('info', pulled.downloaded ? 'pulled' : 'already present', { uri, ...pulled });
+        commandLog().info(pulled.downloaded ? 'pulled' : 'already present', { uri, ...pulled });
         process.exitCode = PULL_EXIT.ok;
       } catch (error) {
         const exitCode = error instanceof PullError ? error.exitCode : PULL_EXIT.failed;
-        jsonLog('error', error instanceof Error ? error.message : String(error), { uri, exitCode });
+        commandLog().error(error instanceof Error ? error.message : String(error), { uri, exitCode });
         process.exitCode = exitCode;
       } finally {
         process.off('SIGTERM', interrupt).off('SIGINT', interrupt);

@@ -2,8 +2,9 @@
 import { type Command, Option } from 'commander';
 import { RUNTIME_ENV } from '../../../charts/runtime-contract.js';
 import { ConfigError, resolveServeConfig, SERVE_FLAGS, type ServeFlags } from '../../config.js';
-import { jsonLog, RuntimeServer } from '../../server/runtime-server.js';
+import { RuntimeServer } from '../../server/runtime-server.js';
 import { installDiagLog } from '../../telemetry/diag-log.js';
+import { commandLog } from '../log.js';
 import { resolveModelPath } from './pull.js';
 
 /** Seconds in-flight requests get after SIGTERM (Kubernetes' default grace period is 30). */
@@ -49,17 +50,17 @@ export function registerServe(program: Command): void {
         if (options.modelDir) config = { ...config, modelDir: options.modelDir };
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
-        jsonLog('error', error.message);
+        commandLog().error(error.message);
         process.exitCode = 2;
         return;
       }
       const grace = options.gracePeriod === undefined ? DEFAULT_GRACE_SECONDS : Number(options.gracePeriod);
       // Exporter failures (collector down, timeouts) are warnings, never request failures.
-      installDiagLog(jsonLog);
+      installDiagLog(commandLog());
       const server = await RuntimeServer.start(config, {
         resolveModel: (model) => resolveModelPath(model, config.modelDir, config.modelSha256),
       });
-      jsonLog('info', 'listening', {
+      commandLog().info('listening', {
         url: server.url,
         model: config.model,
         threads: config.threads,
@@ -70,14 +71,14 @@ export function registerServe(program: Command): void {
         // A pod may get the signal twice (from the runtime and from a wrapper); drain once.
         if (stopping) return;
         stopping = true;
-        jsonLog('info', 'draining', { signal, graceSeconds: grace });
+        commandLog().info('draining', { signal, graceSeconds: grace });
         server.close(grace).then(
           () => {
-            jsonLog('info', 'stopped');
+            commandLog().info('stopped');
             process.exit(0);
           },
           (error) => {
-            jsonLog('error', 'shutdown failed', { error: String(error) });
+            commandLog().error('shutdown failed', { error: String(error) });
             process.exit(1);
           },
         );

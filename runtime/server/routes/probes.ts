@@ -17,7 +17,7 @@ export function registerProbes(app: FastifyInstance, context: AppContext): void 
     reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
     if (!prometheus) return '# telemetry is disabled (OTEL_SDK_DISABLED=true)\n';
     const { resourceMetrics, errors } = await prometheus.collect();
-    for (const error of errors) context.log('warn', 'metrics collection error', { error: String(error) });
+    for (const error of errors) context.log.warn('metrics collection error', { error: String(error) });
     return serializer.serialize(resourceMetrics);
   });
 }
