@@ -1,5 +1,14 @@
 // The OpenTelemetry Collector configuration, as a pure function: the chart renders it with in-cluster
 // listeners, and tests render the same pipeline with loopback ports and run the real collector on it.
+//
+// Gateway pipelines:
+//   traces          otlp → memory_limiter, k8s_attributes, resource → spanmetrics + forward/sampling
+//   traces/sampled  forward/sampling → tail_sampling, batch → Jaeger
+//   metrics         otlp → memory_limiter, k8s_attributes, resource, batch → prometheus
+//   metrics/spans   spanmetrics → batch → prometheus
+// so RED metrics count every span, sampled or not. The agent forwards both signals to the gateway.
+import { type SpanMetricsOptions, spanMetricsConnector } from './span-metrics.js';
+import { type TailSamplingOptions, tailSamplingProcessor } from './tail-sampling.js';
 
 export type CollectorMode = 'gateway' | 'agent';
 
@@ -59,6 +68,10 @@ export interface CollectorConfigOptions {
   readonly memoryLimitPercentage?: { readonly limit: number; readonly spike: number };
   /** The collector's own metrics on this port; `undefined` turns them off (e.g. tests). @default undefined */
   readonly selfMetricsPort?: number;
+  /** Gateway only: tail sampling before Jaeger, or `false` for none. @default {} (keeps every trace) */
+  readonly tailSampling?: TailSamplingOptions | false;
+  /** Gateway only: RED metrics from spans, with exemplars, or `false` for none. @default {} */
+  readonly spanMetrics?: SpanMetricsOptions | false;
 }
 
 /** Metadata k8s_attributes adds to every span and metric from a pod. */
@@ -131,7 +144,7 @@ export function collectorConfig(options: CollectorConfigOptions): Record<string,
     action: 'upsert',
   }));
 
-  const processors: Record<string, unknown> = {
+  const front: Record<string, unknown> = {
     // First, so that under memory pressure data is refused before any work is done on it.
     memory_limiter: {
       check_interval: '1s',
@@ -140,26 +153,64 @@ export function collectorConfig(options: CollectorConfigOptions): Record<string,
     },
     ...(k8s ? { k8s_attributes: k8s } : {}),
     ...(resourceActions.length > 0 ? { resource: { attributes: resourceActions } } : {}),
+  };
+  const gateway = mode === 'gateway';
+  const tailSampling =
+    gateway && options.tailSampling !== false ? tailSamplingProcessor(options.tailSampling ?? {}) : undefined;
+  const spanMetrics =
+    gateway && options.spanMetrics !== false ? spanMetricsConnector(options.spanMetrics ?? {}) : undefined;
+  const processors: Record<string, unknown> = {
+    ...front,
+    ...(tailSampling ? { tail_sampling: tailSampling } : {}),
     batch: { timeout: '200ms', send_batch_size: 1024, send_batch_max_size: 2048 },
   };
-  const chain = Object.keys(processors);
+  const chain = [...Object.keys(front), 'batch'];
 
   const exportTo = hostPort(options.exportEndpoint);
-  const exporters: Record<string, unknown> =
-    mode === 'gateway'
+  const exporters: Record<string, unknown> = gateway
+    ? {
+        'otlp_grpc/jaeger': { endpoint: exportTo, tls: { insecure: true } },
+        prometheus: {
+          endpoint: `${host}:${ports.prometheus}`,
+          // These resource attributes become labels, so dashboards can filter by them.
+          resource_constant_labels: { included: [...PROMETHEUS_RESOURCE_LABELS] },
+          // The same names the runtime's own /metrics uses (no unit suffixes): one dashboard for both.
+          translation_strategy: 'UnderscoreEscapingWithoutSuffixes',
+          // Exemplars (trace and span id on a histogram bucket) exist only in OpenMetrics output,
+          // which the exporter serves to scrapers that ask for it.
+          enable_open_metrics: true,
+        },
+      }
+    : { 'otlp_grpc/gateway': { endpoint: exportTo, tls: { insecure: true } } };
+  const traceExporter = gateway ? 'otlp_grpc/jaeger' : 'otlp_grpc/gateway';
+  const metricExporter = gateway ? 'prometheus' : 'otlp_grpc/gateway';
+
+  const connectors: Record<string, unknown> = {
+    ...(spanMetrics ? { spanmetrics: spanMetrics } : {}),
+    ...(tailSampling ? { 'forward/sampling': {} } : {}),
+  };
+  const pipelines: Record<string, unknown> = {
+    traces: {
+      receivers: ['otlp'],
+      processors: tailSampling ? Object.keys(front) : chain,
+      exporters: [...(spanMetrics ? ['spanmetrics'] : []), tailSampling ? 'forward/sampling' : traceExporter],
+    },
+    ...(tailSampling
       ? {
-          'otlp_grpc/jaeger': { endpoint: exportTo, tls: { insecure: true } },
-          prometheus: {
-            endpoint: `${host}:${ports.prometheus}`,
-            // These resource attributes become labels, so dashboards can filter by them.
-            resource_constant_labels: { included: [...PROMETHEUS_RESOURCE_LABELS] },
-            // The same names the runtime's own /metrics uses (no unit suffixes): one dashboard for both.
-            translation_strategy: 'UnderscoreEscapingWithoutSuffixes',
+          'traces/sampled': {
+            receivers: ['forward/sampling'],
+            processors: ['tail_sampling', 'batch'],
+            exporters: [traceExporter],
           },
         }
-      : { 'otlp_grpc/gateway': { endpoint: exportTo, tls: { insecure: true } } };
-  const traceExporter = mode === 'gateway' ? 'otlp_grpc/jaeger' : 'otlp_grpc/gateway';
-  const metricExporter = mode === 'gateway' ? 'prometheus' : 'otlp_grpc/gateway';
+      : {}),
+    metrics: { receivers: ['otlp'], processors: chain, exporters: [metricExporter] },
+    ...(spanMetrics
+      ? {
+          'metrics/spans': { receivers: ['spanmetrics'], processors: ['batch'], exporters: [metricExporter] },
+        }
+      : {}),
+  };
 
   return {
     extensions: { health_check: { endpoint: `${host}:${ports.health}` } },
@@ -172,13 +223,11 @@ export function collectorConfig(options: CollectorConfigOptions): Record<string,
       },
     },
     processors,
+    ...(Object.keys(connectors).length > 0 ? { connectors } : {}),
     exporters,
     service: {
       extensions: ['health_check'],
-      pipelines: {
-        traces: { receivers: ['otlp'], processors: chain, exporters: [traceExporter] },
-        metrics: { receivers: ['otlp'], processors: chain, exporters: [metricExporter] },
-      },
+      pipelines,
       telemetry:
         options.selfMetricsPort === undefined
           ? { metrics: { level: 'none' } }

@@ -17,6 +17,7 @@ import { COLLECTOR_SERVICE, IMAGES, SYSTEM_NAMESPACE } from './images.js';
 import { JAEGER_PORTS, JAEGER_SERVICE } from './jaeger-config.js';
 import { selectorLabels, standardLabels } from './labels.js';
 import { systemNamespace } from './system-namespace.js';
+import type { TailSamplingOptions } from './tail-sampling.js';
 import { checkDnsLabel, checkImage, checkPositiveInteger, imageTag } from './validate.js';
 import {
   configChecksumAnnotations,
@@ -54,6 +55,11 @@ export interface CollectorChartProps extends ChartProps {
   readonly clusterName?: string;
   /** A node-local DaemonSet agent (Service `otel-agent`) that forwards to the gateway. @default undefined (off) */
   readonly agent?: CollectorAgentProps;
+  /**
+   * Tail sampling in the gateway: every error, slow or marked trace, plus `ratio` of the rest.
+   * @default {} (ratio 1: keep every trace)
+   */
+  readonly tailSampling?: TailSamplingOptions;
 }
 
 export class CollectorChart extends Chart {
@@ -106,6 +112,7 @@ export class CollectorChart extends Chart {
       exportEndpoint: jaegerEndpoint,
       resourceAttributes: { 'k8s.cluster.name': clusterName },
       selfMetricsPort: COLLECTOR_SELF_METRICS_PORT,
+      tailSampling: props.tailSampling ?? {},
     });
     const gatewayResources = containerResources(
       'resources',

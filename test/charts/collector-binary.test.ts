@@ -37,10 +37,10 @@ describe('collector config on the real collector', () => {
 
   it('fails `validate` when the pipeline names a processor that does not exist', () => {
     const config = collectorConfig({ exportEndpoint: 'jaeger:4317' }) as Json;
-    config.service.pipelines.traces.processors.push('tail_sampling');
+    config.service.pipelines.traces.processors.push('groupbytrace');
     const result = validateCollectorConfig(config);
     expect(result.ok).toBe(false);
-    expect(result.output).toContain('tail_sampling');
+    expect(result.output).toContain('groupbytrace');
   });
 
   it('starts with k8s_attributes connected to the real API server (kubeConfig auth) and answers health', async () => {

@@ -12,22 +12,25 @@ function synth(props: CollectorChartProps = {}): Manifest[] {
 }
 
 describe('collectorConfig', () => {
-  it('runs otlp → memory_limiter → k8sattributes → resource → batch, traces to Jaeger and metrics to prometheus', () => {
+  it('runs otlp → memory_limiter → k8sattributes → resource, then spanmetrics and tail sampling → batch → Jaeger, metrics to prometheus', () => {
     const config = collectorConfig({
       exportEndpoint: 'http://jaeger.obs.svc:4317',
       resourceAttributes: { 'k8s.cluster.name': 'c1' },
     }) as Json;
-    const chain = ['memory_limiter', 'k8s_attributes', 'resource', 'batch'];
-    expect(config.service.pipelines.traces).toEqual({
-      receivers: ['otlp'],
-      processors: chain,
-      exporters: ['otlp_grpc/jaeger'],
+    const front = ['memory_limiter', 'k8s_attributes', 'resource'];
+    expect(config.service.pipelines).toEqual({
+      // RED metrics see every span; only Jaeger's copy is sampled.
+      traces: { receivers: ['otlp'], processors: front, exporters: ['spanmetrics', 'forward/sampling'] },
+      'traces/sampled': {
+        receivers: ['forward/sampling'],
+        processors: ['tail_sampling', 'batch'],
+        exporters: ['otlp_grpc/jaeger'],
+      },
+      metrics: { receivers: ['otlp'], processors: [...front, 'batch'], exporters: ['prometheus'] },
+      'metrics/spans': { receivers: ['spanmetrics'], processors: ['batch'], exporters: ['prometheus'] },
     });
-    expect(config.service.pipelines.metrics).toEqual({
-      receivers: ['otlp'],
-      processors: chain,
-      exporters: ['prometheus'],
-    });
+    expect(Object.keys(config.connectors)).toEqual(['spanmetrics', 'forward/sampling']);
+    expect(config.exporters.prometheus.enable_open_metrics).toBe(true);
     expect(config.exporters['otlp_grpc/jaeger'].endpoint).toBe('jaeger.obs.svc:4317');
     expect(config.receivers.otlp.protocols.grpc.endpoint).toBe(`0.0.0.0:${COLLECTOR_PORTS.otlpGrpc}`);
     expect(config.processors.resource.attributes).toEqual([
@@ -49,6 +52,91 @@ describe('collectorConfig', () => {
       'otlp_grpc/gateway': { endpoint: 'otel-collector.x.svc:4317', tls: { insecure: true } },
     });
     expect(config.service.pipelines.metrics.exporters).toEqual(['otlp_grpc/gateway']);
+    // Sampling and RED metrics happen once, in the gateway, where all of a trace's spans meet.
+    expect(config.processors).not.toHaveProperty('tail_sampling');
+    expect(config).not.toHaveProperty('connectors');
+    expect(config.service.pipelines.traces).toEqual({
+      receivers: ['otlp'],
+      processors: ['memory_limiter', 'k8s_attributes', 'batch'],
+      exporters: ['otlp_grpc/gateway'],
+    });
+  });
+
+  it('without tail sampling and spanmetrics is one traces pipeline straight to Jaeger', () => {
+    const config = collectorConfig({
+      exportEndpoint: 'j:4317',
+      k8sAttributes: false,
+      tailSampling: false,
+      spanMetrics: false,
+    }) as Json;
+    expect(config.service.pipelines).toEqual({
+      traces: {
+        receivers: ['otlp'],
+        processors: ['memory_limiter', 'batch'],
+        exporters: ['otlp_grpc/jaeger'],
+      },
+      metrics: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['prometheus'] },
+    });
+    expect(config).not.toHaveProperty('connectors');
+  });
+
+  it('keeps errors, slow traces, slow first tokens and marked traces, and a share of the rest', () => {
+    const config = collectorConfig({
+      exportEndpoint: 'j:4317',
+      tailSampling: { ratio: 0.05, slowTraceMs: 5000, slowFirstTokenMs: 1500, decisionWaitSeconds: 60 },
+    }) as Json;
+    const sampling = config.processors.tail_sampling;
+    expect(sampling.decision_wait).toBe('60s');
+    expect(sampling.decision_wait_after_root_received).toBe('1s');
+    expect(sampling.policies).toEqual([
+      { name: 'keep-errors', type: 'status_code', status_code: { status_codes: ['ERROR'] } },
+      { name: 'keep-slow', type: 'latency', latency: { threshold_ms: 5000 } },
+      {
+        name: 'keep-slow-first-token',
+        type: 'ottl_condition',
+        ottl_condition: {
+          error_mode: 'ignore',
+          span: ['attributes["llama.request.time_to_first_token"] > 1.5'],
+        },
+      },
+      {
+        name: 'keep-marked',
+        type: 'string_attribute',
+        string_attribute: { key: 'kubellama.sample', values: ['always'] },
+      },
+      { name: 'keep-share', type: 'probabilistic', probabilistic: { sampling_percentage: 5 } },
+    ]);
+    // The default keeps everything: the demo shows every trace.
+    const defaults = (collectorConfig({ exportEndpoint: 'j:4317' }) as Json).processors.tail_sampling;
+    expect(defaults.policies.at(-1).probabilistic.sampling_percentage).toBe(100);
+    expect(defaults.decision_wait).toBe('120s');
+  });
+
+  it('refuses tail-sampling settings out of range, naming the field', () => {
+    const bad = (tailSampling: Record<string, number>) => () =>
+      collectorConfig({ exportEndpoint: 'j:4317', tailSampling });
+    expect(bad({ ratio: 1.5 })).toThrow('tailSampling.ratio: 1.5 is out of range [0, 1]');
+    expect(bad({ ratio: Number.NaN })).toThrow(ChartPropsError);
+    expect(bad({ slowTraceMs: 0 })).toThrow(/^tailSampling.slowTraceMs/);
+    expect(bad({ slowFirstTokenMs: -1 })).toThrow(/^tailSampling.slowFirstTokenMs/);
+    expect(bad({ decisionWaitSeconds: 0 })).toThrow(/^tailSampling.decisionWaitSeconds/);
+  });
+
+  it('computes RED metrics per model and operation with exemplars, in seconds', () => {
+    const config = collectorConfig({
+      exportEndpoint: 'j:4317',
+      spanMetrics: { flushIntervalSeconds: 2 },
+    }) as Json;
+    const spanmetrics = config.connectors.spanmetrics;
+    expect(spanmetrics.namespace).toBe('traces.span.metrics');
+    expect(spanmetrics.dimensions).toEqual([
+      { name: 'gen_ai.request.model' },
+      { name: 'gen_ai.operation.name' },
+    ]);
+    expect(spanmetrics.exemplars.enabled).toBe(true);
+    expect(spanmetrics.histogram.unit).toBe('s');
+    expect(spanmetrics.histogram.explicit.buckets[0]).toBe('0.005s');
+    expect(spanmetrics.metrics_flush_interval).toBe('2s');
   });
 
   it('leaves k8sattributes out only when asked, and refuses a bad endpoint or memory limit', () => {
