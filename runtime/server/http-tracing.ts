@@ -27,8 +27,8 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SAMPLE_ALWAYS, TRACE_ATTRIBUTES } from '../../charts/telemetry-contract.js';
-import { ATTR_ERROR_TYPE } from '../telemetry/semconv.js';
+import { SAMPLE_ALWAYS } from '../../charts/telemetry-contract.js';
+import { ATTR_ERROR_TYPE, ATTR_KUBELLAMA_SAMPLE } from '../telemetry/semconv.js';
 import { httpSpanName } from '../telemetry/span-names.js';
 
 export const TRACERESPONSE_HEADER = 'traceresponse';
@@ -59,7 +59,7 @@ export function registerHttpTracing(
     const parent = propagator.extract(ROOT_CONTEXT, request.headers, defaultTextMapGetter);
     const route = request.routeOptions.url;
     const path = request.url.split('?')[0] ?? request.url;
-    const sample = propagation.getBaggage(parent)?.getEntry(TRACE_ATTRIBUTES.sample)?.value;
+    const sample = propagation.getBaggage(parent)?.getEntry(ATTR_KUBELLAMA_SAMPLE)?.value;
     const span = tracer.startSpan(
       httpSpanName(request.method, route),
       {
@@ -72,7 +72,7 @@ export function registerHttpTracing(
           [ATTR_SERVER_PORT]: request.socket.localPort,
           [ATTR_CLIENT_ADDRESS]: request.ip,
           ...(route ? { [ATTR_HTTP_ROUTE]: route } : {}),
-          ...(sample === SAMPLE_ALWAYS ? { [TRACE_ATTRIBUTES.sample]: SAMPLE_ALWAYS } : {}),
+          ...(sample === SAMPLE_ALWAYS ? { [ATTR_KUBELLAMA_SAMPLE]: SAMPLE_ALWAYS } : {}),
           ...(request.headers['user-agent']
             ? { [ATTR_USER_AGENT_ORIGINAL]: request.headers['user-agent'] }
             : {}),

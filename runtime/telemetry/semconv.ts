@@ -1,10 +1,12 @@
 // Telemetry attribute names. GenAI names follow the OpenTelemetry GenAI semantic conventions (still
 // "development", so not exported as stable constants by @opentelemetry/semantic-conventions); llama.*
-// names are ours. No other file spells a telemetry name as a string literal.
+// names are ours. No other file spells a telemetry name as a string literal; the names the
+// collector's pipeline reads come from the shared contract (charts/telemetry-contract.ts).
+import { TRACE_ATTRIBUTES } from '../../charts/telemetry-contract.js';
 
-export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name' as const;
+export const ATTR_GEN_AI_OPERATION_NAME = TRACE_ATTRIBUTES.operationName;
 export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name' as const;
-export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model' as const;
+export const ATTR_GEN_AI_REQUEST_MODEL = TRACE_ATTRIBUTES.requestModel;
 export const ATTR_GEN_AI_REQUEST_MAX_TOKENS = 'gen_ai.request.max_tokens' as const;
 export const ATTR_GEN_AI_REQUEST_TEMPERATURE = 'gen_ai.request.temperature' as const;
 export const ATTR_GEN_AI_REQUEST_TOP_P = 'gen_ai.request.top_p' as const;
@@ -31,7 +33,7 @@ export const GEN_AI_TOKEN_TYPE_OUTPUT = 'output' as const;
 
 // Request roll-ups on the operation span, in seconds, so one span answers "where did the time go".
 export const ATTR_LLAMA_TIME_IN_QUEUE = 'llama.request.time_in_queue' as const;
-export const ATTR_LLAMA_TIME_TO_FIRST_TOKEN = 'llama.request.time_to_first_token' as const;
+export const ATTR_LLAMA_TIME_TO_FIRST_TOKEN = TRACE_ATTRIBUTES.timeToFirstToken;
 export const ATTR_LLAMA_PREFILL_DURATION = 'llama.request.prefill_duration' as const;
 export const ATTR_LLAMA_DECODE_DURATION = 'llama.request.decode_duration' as const;
 export const ATTR_LLAMA_ABORTED = 'llama.request.aborted' as const;
@@ -74,6 +76,8 @@ export const LLAMA_GPU_NONE = 'none' as const;
 export const ATTR_LLAMA_THREADS = 'llama.threads' as const;
 
 export const ATTR_ERROR_TYPE = 'error.type' as const;
+/** `always` keeps the trace in the gateway's tail sampling (from the request's W3C baggage). */
+export const ATTR_KUBELLAMA_SAMPLE = TRACE_ATTRIBUTES.sample;
 
 // Metric names. gen_ai.server.* are the conventions'; the token histogram mirrors
 // gen_ai.client.token.usage on the server side; llamacpp.* match llama.cpp server's own counters.
