@@ -1,6 +1,7 @@
 // The Grafana dashboard for kubellama-runtime, generated so that every query names a metric from
 // RUNTIME_METRICS (a rename there is a type error here, not an empty panel).
 import { RUNTIME_METRICS, type RuntimeMetricKey } from '../runtime-metrics.js';
+import { SPAN_METRICS, SPAN_METRICS_LABELS } from '../span-metrics.js';
 
 export const RUNTIME_DASHBOARD_UID = 'kubellama-runtime';
 export const RUNTIME_DASHBOARD_FILE = 'kubellama-runtime.json';
@@ -11,6 +12,13 @@ const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;
 
 /** Filters every query by the `job` and `instance` template variables. */
 const SELECTOR = '{job=~"$job", instance=~"$instance"}';
+
+/**
+ * The operation spans in the collector's spanmetrics (the only spans with an operation name), so
+ * the phase spans under them do not count as requests.
+ */
+const OPERATION_SPANS = `{job=~"$job", instance=~"$instance", ${SPAN_METRICS_LABELS.operation}!=""}`;
+const BY_MODEL = `${SPAN_METRICS_LABELS.model}, ${SPAN_METRICS_LABELS.operation}`;
 
 function name(key: RuntimeMetricKey, suffix = ''): string {
   return `${RUNTIME_METRICS[key].prometheusName}${suffix}`;
@@ -23,6 +31,8 @@ function quantile(key: RuntimeMetricKey, q: number): string {
 interface Target {
   readonly expr: string;
   readonly legendFormat: string;
+  /** Ask Grafana for exemplars: points that link a latency to the trace that had it. */
+  readonly exemplar?: boolean;
 }
 
 interface Panel {
@@ -127,6 +137,33 @@ const PANELS: readonly Panel[] = [
     ],
   },
   {
+    title: 'Request latency by model (from traces; exemplars open the trace)',
+    unit: 's',
+    description:
+      "The collector's spanmetrics of each operation span, sampled or not; with the Prometheus data source's exemplar link set to Jaeger, a point opens its trace",
+    targets: [0.5, 0.95].map((q) => ({
+      expr: `histogram_quantile(${q}, sum by (le, ${BY_MODEL}) (rate(${SPAN_METRICS.duration}_bucket${OPERATION_SPANS}[$__rate_interval])))`,
+      legendFormat: `p${q * 100} {{${SPAN_METRICS_LABELS.model}}} {{${SPAN_METRICS_LABELS.operation}}}`,
+      exemplar: true,
+    })),
+  },
+  {
+    title: 'Requests and errors by model (from traces)',
+    unit: 'reqps',
+    description:
+      "Operation spans per second from the collector's spanmetrics, and those with an error status",
+    targets: [
+      {
+        expr: `sum by (${BY_MODEL}) (rate(${SPAN_METRICS.duration}_count${OPERATION_SPANS}[$__rate_interval]))`,
+        legendFormat: '{{gen_ai_request_model}} {{gen_ai_operation_name}}',
+      },
+      {
+        expr: `sum by (${BY_MODEL}) (rate(${SPAN_METRICS.duration}_count{job=~"$job", instance=~"$instance", ${SPAN_METRICS_LABELS.operation}!="", ${SPAN_METRICS_LABELS.status}="STATUS_CODE_ERROR"}[$__rate_interval]))`,
+        legendFormat: 'errors {{gen_ai_request_model}} {{gen_ai_operation_name}}',
+      },
+    ],
+  },
+  {
     title: 'Memory',
     unit: 'bytes',
     description: 'RAM and VRAM in use by the model and its context',
@@ -200,6 +237,7 @@ export function runtimeDashboard(): Record<string, unknown> {
         expr: target.expr,
         legendFormat: target.legendFormat,
         datasource: DATASOURCE,
+        ...(target.exemplar ? { exemplar: true } : {}),
       })),
     })),
   };

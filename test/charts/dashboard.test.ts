@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DashboardChart } from '../../charts/dashboard.js';
 import { RUNTIME_DASHBOARD_FILE, runtimeDashboard } from '../../charts/dashboards/runtime-dashboard.js';
 import { prometheusSeriesNames, RUNTIME_METRICS } from '../../charts/runtime-metrics.js';
+import { SPAN_METRICS } from '../../charts/span-metrics.js';
 import { recordRuntimeMetrics, sampleNames } from './helpers/record-runtime-metrics.js';
 
 const PROMQL_FUNCTIONS = new Set([
@@ -39,13 +40,27 @@ const exprs = [
   ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
   ...dashboard.templating.list.flatMap((v) => (v.definition ? [v.definition.replace(/, \w+\)$/, ')')] : [])),
 ];
-const declared = new Set(Object.values(RUNTIME_METRICS).flatMap((m) => prometheusSeriesNames(m)));
+const runtimeSeries = Object.values(RUNTIME_METRICS).flatMap((m) => prometheusSeriesNames(m));
+// The collector's spanmetrics (charts/span-metrics.ts); span-metrics-live.test.ts scrapes them.
+const spanSeries = ['_bucket', '_sum', '_count'].map((suffix) => `${SPAN_METRICS.duration}${suffix}`);
+const declared = new Set([...runtimeSeries, ...spanSeries]);
 
 describe('runtime Grafana dashboard', () => {
   it('queries only metric names from the declared runtime list', () => {
     const used = exprs.flatMap(metricNamesIn);
     expect(used.length).toBeGreaterThan(20);
     expect(used.filter((name) => !declared.has(name))).toEqual([]);
+  });
+
+  it('shows latency from the spanmetrics with exemplars, per model and operation', () => {
+    const panel = dashboard.panels.find((p) => p.title.startsWith('Request latency by model'));
+    const targets = (panel?.targets ?? []) as { expr: string; exemplar?: boolean }[];
+    expect(targets.length).toBeGreaterThan(0);
+    for (const target of targets) {
+      expect(target.exemplar).toBe(true);
+      expect(target.expr).toContain(`${SPAN_METRICS.duration}_bucket`);
+      expect(target.expr).toContain('gen_ai_request_model');
+    }
   });
 
   it('covers requests, TTFT, time per token, tokens/s, queue depth, KV cache and memory', () => {
@@ -75,7 +90,7 @@ describe('runtime Grafana dashboard', () => {
     const { resourceMetrics } = await exporter.collect();
     const exposed = sampleNames(new PrometheusSerializer().serialize(resourceMetrics));
     await provider.shutdown();
-    expect([...declared].filter((name) => !exposed.has(name))).toEqual([]);
+    expect(runtimeSeries.filter((name) => !exposed.has(name))).toEqual([]);
   });
 
   it('ships as a Grafana sidecar ConfigMap holding the same JSON', () => {
