@@ -3,7 +3,8 @@
 //
 // Gateway pipelines:
 //   traces          otlp → memory_limiter, k8s_attributes, resource → spanmetrics + forward/sampling
-//   traces/sampled  forward/sampling → tail_sampling, batch → Jaeger
+//   traces/sampled  forward/sampling → tail_sampling, batch → Jaeger (only with a ratio below 1;
+//                   otherwise traces go from `traces` through batch to Jaeger)
 //   metrics         otlp → memory_limiter, k8s_attributes, resource, batch → prometheus
 //   metrics/spans   spanmetrics → batch → prometheus
 // so RED metrics count every span, sampled or not. The agent forwards both signals to the gateway.
@@ -68,7 +69,10 @@ export interface CollectorConfigOptions {
   readonly memoryLimitPercentage?: { readonly limit: number; readonly spike: number };
   /** The collector's own metrics on this port; `undefined` turns them off (e.g. tests). @default undefined */
   readonly selfMetricsPort?: number;
-  /** Gateway only: tail sampling before Jaeger, or `false` for none. @default {} (keeps every trace) */
+  /**
+   * Gateway only: tail sampling before Jaeger, or `false` for none. At ratio 1 (the default) every
+   * trace is kept and the stage is left out. @default {}
+   */
   readonly tailSampling?: TailSamplingOptions | false;
   /** Gateway only: RED metrics from spans, with exemplars, or `false` for none. @default {} */
   readonly spanMetrics?: SpanMetricsOptions | false;

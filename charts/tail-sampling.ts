@@ -46,8 +46,14 @@ function checkRange(field: string, value: number, min: number, max: number, hint
   return value;
 }
 
-/** The `tail_sampling` processor: any matching policy keeps the whole trace. */
-export function tailSamplingProcessor(options: TailSamplingOptions = {}): Record<string, unknown> {
+/**
+ * The `tail_sampling` processor: any matching policy keeps the whole trace. `undefined` at ratio 1,
+ * where every trace is kept anyway: the stage is left out, so traces reach Jaeger without waiting
+ * for a decision.
+ */
+export function tailSamplingProcessor(
+  options: TailSamplingOptions = {},
+): Record<string, unknown> | undefined {
   const o = { ...TAIL_SAMPLING_DEFAULTS, ...options };
   const ratio = checkRange('tailSampling.ratio', o.ratio, 0, 1, 'Give a share such as 0.01 (1 %) or 1 (all)');
   const slowMs = checkRange(
@@ -78,6 +84,7 @@ export function tailSamplingProcessor(options: TailSamplingOptions = {}): Record
     10_000_000,
     'Give a count, e.g. 50000',
   );
+  if (ratio === 1) return undefined;
   return {
     decision_wait: `${wait}s`,
     decision_wait_after_root_received: '1s',

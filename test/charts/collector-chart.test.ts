@@ -16,6 +16,7 @@ describe('collectorConfig', () => {
     const config = collectorConfig({
       exportEndpoint: 'http://jaeger.obs.svc:4317',
       resourceAttributes: { 'k8s.cluster.name': 'c1' },
+      tailSampling: { ratio: 0.1 },
     }) as Json;
     const front = ['memory_limiter', 'k8s_attributes', 'resource'];
     expect(config.service.pipelines).toEqual({
@@ -106,10 +107,21 @@ describe('collectorConfig', () => {
       },
       { name: 'keep-share', type: 'probabilistic', probabilistic: { sampling_percentage: 5 } },
     ]);
-    // The default keeps everything: the demo shows every trace.
-    const defaults = (collectorConfig({ exportEndpoint: 'j:4317' }) as Json).processors.tail_sampling;
-    expect(defaults.policies.at(-1).probabilistic.sampling_percentage).toBe(100);
-    expect(defaults.decision_wait).toBe('120s');
+    expect(
+      (collectorConfig({ exportEndpoint: 'j:4317', tailSampling: { ratio: 0 } }) as Json).processors
+        .tail_sampling.decision_wait,
+    ).toBe('120s');
+  });
+
+  it('by default keeps every trace with no sampling stage, so traces reach Jaeger without a decision wait', () => {
+    const config = collectorConfig({ exportEndpoint: 'j:4317', k8sAttributes: false }) as Json;
+    expect(config.processors).not.toHaveProperty('tail_sampling');
+    expect(config.service.pipelines.traces).toEqual({
+      receivers: ['otlp'],
+      processors: ['memory_limiter', 'batch'],
+      exporters: ['spanmetrics', 'otlp_grpc/jaeger'],
+    });
+    expect(config.service.pipelines).not.toHaveProperty('traces/sampled');
   });
 
   it('refuses tail-sampling settings out of range, naming the field', () => {
