@@ -34,13 +34,16 @@ export function decodeFirst(items: readonly BatchItem[], size: number): Prioriti
     .map((item) => ({ item, processAmount: amounts.get(item)! }));
 }
 
+/** Called for every llama_decode: sequences in it, and how many of them get their next token from it. */
+export type DecodeListener = (sequences: number, results: number) => void;
+
 export class BatchLog {
   readonly #sizes = new Uint16Array(REMEMBERED);
-  readonly #onDecode: ((sequences: number) => void) | undefined;
+  readonly #onDecode: DecodeListener | undefined;
   /** llama_decode calls so far. */
   #count = 0;
 
-  constructor(onDecode?: (sequences: number) => void) {
+  constructor(onDecode?: DecodeListener) {
     this.#onDecode = onDecode;
   }
 
@@ -49,7 +52,9 @@ export class BatchLog {
     const batch = decodeFirst(items, size);
     this.#sizes[this.#count % REMEMBERED] = batch.length;
     this.#count++;
-    this.#onDecode?.(batch.length);
+    // An evaluation all of whose tokens are in this batch ends here: its generation gets a result.
+    const results = batch.filter((b) => b.processAmount === b.item.tokens.length).length;
+    this.#onDecode?.(batch.length, results);
     return batch;
   };
 

@@ -51,12 +51,13 @@ export class Engine {
   readonly #pool: SequencePool<LlamaContextSequence>;
   readonly #prompts: PromptBuilder;
   readonly #batches: BatchLog;
-  readonly #steps = new StepBarrier();
+  readonly #steps: StepBarrier;
   #disposed = false;
 
-  private constructor(loaded: LoadedModel, batches: BatchLog, maxQueue: number) {
+  private constructor(loaded: LoadedModel, batches: BatchLog, steps: StepBarrier, maxQueue: number) {
     this.#loaded = loaded;
     this.#batches = batches;
+    this.#steps = steps;
     // A fresh context hands out sequence ids 0, 1, 2… in order and none is ever disposed: the index
     // in this list is the sequence id llama.cpp sees.
     this.#sequences = Array.from({ length: loaded.info.parallel }, () => loaded.context.getSequence());
@@ -65,9 +66,13 @@ export class Engine {
   }
 
   static async create(options: EngineOptions): Promise<Engine> {
-    const batches = new BatchLog(options.onBatch);
+    const steps = new StepBarrier();
+    const batches = new BatchLog((sequences, results) => {
+      steps.dispatched(results);
+      options.onBatch?.(sequences);
+    });
     const loaded = await loadModel(options, { itemPrioritizationStrategy: batches.strategy });
-    const engine = new Engine(loaded, batches, options.maxQueue ?? DEFAULT_MAX_QUEUE);
+    const engine = new Engine(loaded, batches, steps, options.maxQueue ?? DEFAULT_MAX_QUEUE);
     options.onLoaded?.(loaded.info);
     return engine;
   }

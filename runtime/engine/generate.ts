@@ -105,10 +105,14 @@ export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
       if (signal?.aborted) break;
       const mark = batches.count;
       const askedAt = performance.now();
-      const next = await iterator.next();
+      let next: IteratorResult<Token>;
+      try {
+        next = await iterator.next();
+      } finally {
+        slot.received();
+      }
       const now = performance.now();
       if (generated.length === 0) {
-        slot.decoding();
         prefillSeconds = seconds(prefillStart, now);
         observer?.phaseEnded?.('prefill', { inputTokens: prompt.tokens.length, cachedTokens });
         decodeStart = now;

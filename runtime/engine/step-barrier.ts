@@ -4,8 +4,13 @@
 // as its own token is sampled; node-llama-cpp's dispatch loop then runs whatever is queued at that
 // instant, and at 4 streams one sequence missed nearly every step (runtime/README.md, "Batching").
 //
-// A new prompt waits for the next step too (so its first chunk joins the decoding tokens) but never
-// holds a step back; a finished or aborted generation leaves, and the step goes on without it.
+// A step is released when every decoding generation has asked for its next token and every result
+// of the last llama_decode has come back (a prompt finished in it becomes a decoder of this step,
+// not of the one after). A new prompt does not wait: it is queued at once and goes into the next
+// llama_decode node-llama-cpp runs, beside the decoding tokens when they are queued by then, in
+// chunks of what the batch leaves (batch-log.ts). Waiting for the step instead cost it one more step
+// of time to first token and saved the decoders nothing (the prompt's tokens are computed either
+// way). A finished or aborted generation leaves, and the step goes on without it.
 //
 // The order matters as much as the moment: node-llama-cpp builds the batch in the order the
 // sequences queued, and llama.cpp, with one KV stream per sequence (what node-llama-cpp sets up),
@@ -19,6 +24,8 @@ export class StepBarrier {
   #decoders = 0;
   /** Decoders that have asked for their next token in the coming step. */
   #arrived = 0;
+  /** Results of dispatched llama_decode calls not yet handed back to their generation. */
+  #pending = 0;
   #waiters: Array<{ readonly rank: number; readonly resolve: () => void }> = [];
 
   /** A generation's place in the steps (`rank`: its sequence id); leave() it when the generation ends. */
@@ -31,18 +38,25 @@ export class StepBarrier {
     return this.#decoders;
   }
 
+  /** A llama_decode was dispatched that will hand `results` generations their next token. */
+  dispatched(results: number): void {
+    this.#pending += results;
+  }
+
   /** @internal */
-  arrive(rank: number, counted: boolean): Promise<void> {
-    if (counted) this.#arrived++;
-    else if (this.#decoders === 0) return Promise.resolve();
+  arrive(rank: number): Promise<void> {
+    this.#arrived++;
     const ready = new Promise<void>((resolve) => this.#waiters.push({ rank, resolve }));
     this.#releaseIfComplete();
     return ready;
   }
 
   /** @internal */
-  addDecoder(): void {
-    this.#decoders++;
+  received(becameDecoder: boolean): void {
+    if (becameDecoder) this.#decoders++;
+    // Never below 0: a result of a decode that failed before dispatch was never counted.
+    this.#pending = Math.max(0, this.#pending - 1);
+    this.#releaseIfComplete();
   }
 
   /** @internal */
@@ -52,7 +66,7 @@ export class StepBarrier {
   }
 
   #releaseIfComplete(): void {
-    if (this.#arrived < this.#decoders) return;
+    if (this.#arrived < this.#decoders || this.#pending > 0) return;
     if (this.#waiters.length === 0) return;
     // Resolved in one go, by sequence id: each released generation takes the same path to
     // node-llama-cpp's queue, so they queue in this order, all before its next dispatch (which
@@ -79,20 +93,21 @@ export class StepSlot {
     this.#rank = rank;
   }
 
-  /**
-   * Resolves when this generation may ask for its next token: at once for a prompt when nothing is
-   * decoding, else when every decoding generation has asked too.
-   */
+  /** Resolves when this generation may ask for its next token: at once for its prompt, else with the next step. */
   ready(): Promise<void> {
-    if (this.#left) return Promise.resolve();
-    return this.#barrier.arrive(this.#rank, this.#decoding);
+    if (this.#left || !this.#decoding) return Promise.resolve();
+    return this.#barrier.arrive(this.#rank);
   }
 
-  /** The prompt is evaluated and the first token is out: from now on each step waits for this one. */
-  decoding(): void {
-    if (this.#decoding || this.#left) return;
+  /**
+   * The evaluation asked for after ready() came back (a token, the end, or an error). After the
+   * first, each step waits for this generation too.
+   */
+  received(): void {
+    if (this.#left) return;
+    const first = !this.#decoding;
     this.#decoding = true;
-    this.#barrier.addDecoder();
+    this.#barrier.received(first);
   }
 
   /** Safe to call twice. */

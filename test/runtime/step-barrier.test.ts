@@ -27,8 +27,8 @@ describe('StepBarrier', () => {
   it('releases the decoders together, when the last of them asks', async () => {
     const barrier = new StepBarrier();
     const [a, b] = [barrier.join(0), barrier.join(1)];
-    a.decoding();
-    b.decoding();
+    a.received();
+    b.received();
     const first = tracked(a.ready());
     await settle();
     expect(first.done).toBe(false);
@@ -37,14 +37,12 @@ describe('StepBarrier', () => {
     expect([first.done, second.done]).toEqual([true, true]);
   });
 
-  it('makes a new prompt wait for the next step without holding it back', async () => {
+  it('lets a new prompt go at once while others decode', async () => {
     const barrier = new StepBarrier();
     const decoder = barrier.join(0);
-    decoder.decoding();
-    const prompt = tracked(barrier.join(0).ready());
-    await settle();
-    expect(prompt.done).toBe(false);
+    decoder.received();
     const step = tracked(decoder.ready());
+    const prompt = tracked(barrier.join(1).ready());
     await settle();
     expect([prompt.done, step.done]).toEqual([true, true]);
   });
@@ -52,18 +50,35 @@ describe('StepBarrier', () => {
   it('releases a step in sequence-id order, whatever the order of arrival', async () => {
     const barrier = new StepBarrier();
     const slots = [2, 0, 3, 1].map((rank) => barrier.join(rank));
-    for (const slot of slots) slot.decoding();
+    for (const slot of slots) slot.received();
     const order: number[] = [];
     await Promise.all(slots.map((slot, i) => slot.ready().then(() => order.push([2, 0, 3, 1][i]!))));
     expect(order).toEqual([0, 1, 2, 3]);
   });
 
+  it('waits for every result of the last decode, so a prompt finished in it joins this step', async () => {
+    const barrier = new StepBarrier();
+    const [decoder, prompt] = [barrier.join(1), barrier.join(0)];
+    decoder.received();
+    barrier.dispatched(2); // the decoder's token and the prompt's last chunk, in one llama_decode
+    decoder.received();
+    const order: number[] = [];
+    await prompt.ready(); // its prompt went at once
+    const step = decoder.ready().then(() => order.push(1));
+    await settle();
+    expect(order).toEqual([]);
+    prompt.received(); // its first token: from now on a decoder
+    const joined = prompt.ready().then(() => order.push(0));
+    await Promise.all([step, joined]);
+    expect(order).toEqual([0, 1]);
+  });
+
   it('goes on without a generation that leaves, and counts a slot once', async () => {
     const barrier = new StepBarrier();
     const [a, b] = [barrier.join(0), barrier.join(1)];
-    a.decoding();
-    b.decoding();
-    b.decoding();
+    a.received();
+    b.received();
+    b.received();
     expect(barrier.decoders).toBe(2);
     const waiting = tracked(a.ready());
     b.leave();
