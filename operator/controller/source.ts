@@ -1,6 +1,8 @@
 // A list+watch informer with a local cache. client-node's informer stops on errors other than
 // 410; this one re-lists on 410 Gone (expired resourceVersion) and restarts after any other
-// failure with exponential backoff, so a controller never silently goes deaf.
+// failure with exponential backoff, so a controller never silently goes deaf. Like client-go's
+// SetTransform, a transform trims each object before it is cached (the cache is most of an
+// operator's memory), and indexes find objects by a derived key without scanning the cache.
 import { KubeApiError } from './errors.js';
 import type { KubeClient, KubeList, KubeObject, WatchEvent } from './kube-client.js';
 
@@ -24,6 +26,10 @@ export interface InformerOptions {
   readonly watchTimeoutSeconds?: number;
   /** Told about every failure (logs, metrics). */
   readonly onError?: (error: unknown) => void;
+  /** Applied to every object before it is cached and handed to handlers: keep what is read. */
+  readonly transform?: (object: KubeObject) => KubeObject;
+  /** The index key of an object (e.g. the model a pod belongs to); see byIndex(). */
+  readonly indexBy?: (object: KubeObject) => string | undefined;
 }
 
 export function objectKey(object: KubeObject): string {
@@ -35,6 +41,7 @@ export class Informer<T extends KubeObject> {
   private readonly client: KubeClient;
   private readonly options: InformerOptions;
   private readonly cache = new Map<string, T>();
+  private readonly index = new Map<string, Set<string>>();
   private readonly handlers: EventHandler<T>[] = [];
   private resourceVersion = '';
   private stopWatch: (() => void) | undefined;
@@ -61,6 +68,16 @@ export class Informer<T extends KubeObject> {
 
   list(): T[] {
     return [...this.cache.values()];
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** The cached objects whose indexBy key is `value`. */
+  byIndex(value: string): T[] {
+    const keys = this.index.get(value);
+    return keys ? [...keys].map((k) => this.cache.get(k)!).filter(Boolean) : [];
   }
 
   get hasSynced(): boolean {
@@ -108,7 +125,8 @@ export class Informer<T extends KubeObject> {
       if (this.options.labelSelector) query.set('labelSelector', this.options.labelSelector);
       if (token) query.set('continue', token);
       const page = await this.client.get<KubeList<T>>(`${this.options.path}?${query}`);
-      items.push(...page.items);
+      // Trimmed page by page: a list of thousands of untrimmed objects is the memory peak.
+      for (const item of page.items) items.push(this.trim(item));
       resourceVersion = page.metadata.resourceVersion ?? '';
       token = page.metadata.continue || undefined;
     } while (token);
@@ -120,7 +138,7 @@ export class Informer<T extends KubeObject> {
     }
     for (const [key, old] of this.cache) {
       if (!seen.has(key)) {
-        this.cache.delete(key);
+        this.remove(key, old);
         for (const h of this.handlers) h.delete?.(old);
       }
     }
@@ -193,18 +211,40 @@ export class Informer<T extends KubeObject> {
     }
     if (event.type === 'DELETED') {
       const key = objectKey(event.object);
-      this.cache.delete(key);
-      for (const h of this.handlers) h.delete?.(event.object);
+      const old = this.cache.get(key);
+      if (old) this.remove(key, old);
+      const object = this.trim(event.object);
+      for (const h of this.handlers) h.delete?.(object);
     } else {
-      this.upsert(event.object);
+      this.upsert(this.trim(event.object));
     }
     if (rv) this.resourceVersion = rv;
+  }
+
+  private trim(object: T): T {
+    return this.options.transform ? (this.options.transform(object) as T) : object;
+  }
+
+  private remove(key: string, old: T): void {
+    this.cache.delete(key);
+    const value = this.options.indexBy?.(old);
+    if (value === undefined) return;
+    const keys = this.index.get(value);
+    keys?.delete(key);
+    if (keys?.size === 0) this.index.delete(value);
   }
 
   private upsert(object: T): void {
     const key = objectKey(object);
     const old = this.cache.get(key);
+    if (old) this.remove(key, old);
     this.cache.set(key, object);
+    const value = this.options.indexBy?.(object);
+    if (value !== undefined) {
+      const keys = this.index.get(value) ?? new Set<string>();
+      keys.add(key);
+      this.index.set(value, keys);
+    }
     if (!old) {
       for (const h of this.handlers) h.add?.(object);
     } else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) {

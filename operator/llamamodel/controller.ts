@@ -1,5 +1,6 @@
 // Wires the LlamaModel controller: informers (LlamaModels, and the Deployments, Services, PVCs and
-// pods they own) per watched namespace, event → key mapping, periodic resync and the work loop.
+// pods they own) per watched namespace, each cache trimmed to the fields read (cache-fields.ts),
+// event → key mapping, periodic resync and the work loop.
 import type { V1Deployment, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import { LLAMA_MODEL_APP } from '../../charts/llama-model-workload.js';
 import { GROUP, KIND, type LlamaModel } from '../api/llama-model.js';
@@ -7,7 +8,8 @@ import { enqueueMapped, enqueueOwner } from '../controller/enqueue-owner.js';
 import type { EventRecorder } from '../controller/events.js';
 import type { KubeClient, KubeObject } from '../controller/kube-client.js';
 import { Controller, type ReconcileObserver } from '../controller/reconcile.js';
-import { Informer } from '../controller/source.js';
+import { Informer, type InformerOptions } from '../controller/source.js';
+import { trimDeployment, trimModel, trimPod, trimSpecOnly } from './cache-fields.js';
 import type { WorkloadDefaults } from './desired-state.js';
 import { deploymentPath, modelPath, podPath, pvcPath, servicePath } from './paths.js';
 import { type LlamaModelCaches, LlamaModelReconciler } from './reconciler.js';
@@ -18,7 +20,7 @@ export interface LlamaModelControllerOptions {
   readonly defaults: WorkloadDefaults;
   /** Namespaces to watch; empty: all. */
   readonly namespaces: readonly string[];
-  /** @default 4 */
+  /** Reconcile workers. @default 4 (the operator's --concurrency defaults higher: config.ts) */
   readonly concurrency?: number;
   /** Every model is reconciled again this often, changed or not. @default 10 min */
   readonly resyncMs?: number;
@@ -28,6 +30,12 @@ export interface LlamaModelControllerOptions {
 
 const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 const CHILD_SELECTOR = `app.kubernetes.io/name=${LLAMA_MODEL_APP}`;
+
+/** Pods belong to ReplicaSets; the instance label names their model. */
+function podModelKey(pod: KubeObject): string | undefined {
+  const model = pod.metadata?.labels?.[INSTANCE_LABEL];
+  return model ? `${pod.metadata?.namespace}/${model}` : undefined;
+}
 
 /** One informer per namespace (or one cluster-wide), read as one cache. */
 class NamespacedInformers<T extends KubeObject> {
@@ -39,7 +47,7 @@ class NamespacedInformers<T extends KubeObject> {
     path: (ns?: string) => string,
     resource: string,
     options: LlamaModelControllerOptions,
-    labelSelector?: string,
+    informer: Pick<InformerOptions, 'labelSelector' | 'transform' | 'indexBy'>,
   ) {
     const scopes = namespaces.length > 0 ? namespaces : [''];
     this.informers = new Map(
@@ -47,7 +55,7 @@ class NamespacedInformers<T extends KubeObject> {
         ns,
         new Informer<T>(client, {
           path: path(ns || undefined),
-          ...(labelSelector ? { labelSelector } : {}),
+          ...informer,
           onError: (error) => options.onInformerError?.(resource, error),
         }),
       ]),
@@ -61,6 +69,11 @@ class NamespacedInformers<T extends KubeObject> {
 
   list(): T[] {
     return [...this.informers.values()].flatMap((i) => i.list());
+  }
+
+  /** Objects of `namespace` whose index key is `value`. */
+  byIndex(namespace: string, value: string): T[] {
+    return (this.informers.get(namespace) ?? this.informers.get(''))?.byIndex(value) ?? [];
   }
 
   on(handler: Parameters<Informer<T>['on']>[0]): void {
@@ -86,14 +99,16 @@ export class LlamaModelController {
   constructor(options: LlamaModelControllerOptions) {
     this.options = options;
     const { client, namespaces } = options;
-    this.models = new NamespacedInformers(client, namespaces, (ns) => modelPath(ns), 'llamamodels', options);
+    this.models = new NamespacedInformers(client, namespaces, (ns) => modelPath(ns), 'llamamodels', options, {
+      transform: trimModel,
+    });
     const deployments = new NamespacedInformers<V1Deployment & KubeObject>(
       client,
       namespaces,
       (ns) => deploymentPath(ns),
       'deployments',
       options,
-      CHILD_SELECTOR,
+      { labelSelector: CHILD_SELECTOR, transform: trimDeployment },
     );
     const services = new NamespacedInformers<V1Service & KubeObject>(
       client,
@@ -101,7 +116,7 @@ export class LlamaModelController {
       (ns) => servicePath(ns),
       'services',
       options,
-      CHILD_SELECTOR,
+      { labelSelector: CHILD_SELECTOR, transform: trimSpecOnly },
     );
     const claims = new NamespacedInformers<V1PersistentVolumeClaim & KubeObject>(
       client,
@@ -109,7 +124,7 @@ export class LlamaModelController {
       (ns) => pvcPath(ns),
       'persistentvolumeclaims',
       options,
-      CHILD_SELECTOR,
+      { labelSelector: CHILD_SELECTOR, transform: trimSpecOnly },
     );
     const pods = new NamespacedInformers<V1Pod & KubeObject>(
       client,
@@ -117,7 +132,7 @@ export class LlamaModelController {
       (ns) => podPath(ns),
       'pods',
       options,
-      CHILD_SELECTOR,
+      { labelSelector: CHILD_SELECTOR, transform: trimPod, indexBy: podModelKey },
     );
     this.children = [deployments, services, claims, pods as NamespacedInformers<KubeObject>];
 
@@ -126,12 +141,7 @@ export class LlamaModelController {
       deployment: (key) => deployments.get(key),
       service: (key) => services.get(key),
       persistentVolumeClaim: (key) => claims.get(key),
-      pods: (namespace, model) =>
-        pods
-          .list()
-          .filter(
-            (p) => p.metadata?.namespace === namespace && p.metadata?.labels?.[INSTANCE_LABEL] === model,
-          ),
+      pods: (namespace, model) => pods.byIndex(namespace, `${namespace}/${model}`),
     };
     const reconciler = new LlamaModelReconciler({
       client,

@@ -64,6 +64,50 @@ describe('Informer (shared API server)', () => {
     expect(informer.get(`${ns}/before`)).toBeUndefined();
     expect(informer.lists).toBe(1);
   });
+
+  it('caches and hands out trimmed objects, and finds them by index as they come, change and go', async () => {
+    const path = `/api/v1/namespaces/${ns}/configmaps`;
+    const labelled = (name: string, owner: string) => ({
+      ...configMap(ns, name),
+      metadata: { name, namespace: ns, labels: { app: 'informer-index', owner } },
+    });
+    await client.create(path, labelled('a1', 'a'));
+    const informer = new Informer<KubeObject>(client, {
+      path,
+      labelSelector: 'app=informer-index',
+      // Drop managedFields and data (as the operator drops what it never reads).
+      transform: ({ metadata, data: _data, ...rest }) => {
+        const { managedFields: _m, ...kept } = metadata ?? {};
+        return { ...rest, metadata: kept };
+      },
+      indexBy: (o) => o.metadata?.labels?.owner,
+    });
+    informers.push(informer);
+    const handed: KubeObject[] = [];
+    informer.on({ add: (o) => handed.push(o), update: (_old, o) => handed.push(o) });
+    await informer.start();
+    await client.create(path, labelled('a2', 'a'));
+    await client.create(path, labelled('b1', 'b'));
+    await waitFor(async () => informer.byIndex('b').length === 1, { description: 'b1 in the index' });
+    const names = (value: string) =>
+      informer
+        .byIndex(value)
+        .map((o) => o.metadata?.name)
+        .sort();
+    expect(names('a')).toEqual(['a1', 'a2']);
+    for (const o of [...informer.list(), ...handed]) {
+      expect(o.metadata?.managedFields).toBeUndefined();
+      expect(o).not.toHaveProperty('data');
+    }
+    // A label change moves b1 from one index value to the other; a deletion removes it.
+    await client.patch(`${path}/b1`, { metadata: { labels: { owner: 'a' } } }, 'merge');
+    await waitFor(async () => informer.byIndex('b').length === 0, { description: 'b1 re-indexed' });
+    expect(names('a')).toEqual(['a1', 'a2', 'b1']);
+    await client.delete(`${path}/a1`);
+    await waitFor(async () => informer.byIndex('a').length === 2, { description: 'a1 gone from the index' });
+    expect(names('a')).toEqual(['a2', 'b1']);
+    expect(informer.size).toBe(2);
+  });
 });
 
 describe('Informer (private API server: etcd compacted every second, no watch cache)', () => {
