@@ -2,8 +2,12 @@
 // PVC (server-side apply, one field manager, nothing sent when the cached object already matches),
 // then writes status through the status subresource only when it changed, and records Events for
 // what a user must see. Level-triggered: it never looks at the event that enqueued it.
+// A model whose spec (uid, generation) and children (resourceVersions) are exactly as the last
+// successful apply left them is not rendered again: most reconciles (resyncs, status events,
+// polling while pods start) cost a few map lookups instead of a render, a hash and a compare.
 import type { V1Deployment, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { cacheClaimName } from '../../charts/llama-model-workload.js';
 import { CONDITION, REASON } from '../api/conditions.js';
 import { API_VERSION, KIND, type LlamaModel, type LlamaModelStatus } from '../api/llama-model.js';
 import { applyIfChanged, stableStringify } from '../controller/apply.js';
@@ -43,6 +47,8 @@ export class LlamaModelReconciler implements Reconciler {
   private readonly options: LlamaModelReconcilerOptions;
   /** The status last written per model, with the resourceVersion it was written over. */
   private readonly written = new Map<string, { resourceVersion: string | undefined; status: string }>();
+  /** Per model, the stamp (see stamp()) its children had after the last apply that succeeded. */
+  private readonly applied = new Map<string, string>();
 
   constructor(options: LlamaModelReconcilerOptions) {
     this.options = options;
@@ -75,16 +81,21 @@ export class LlamaModelReconciler implements Reconciler {
     // Gone: the garbage collector removes the children through their ownerReferences.
     if (!model || model.metadata.deletionTimestamp) {
       this.written.delete(key);
+      this.applied.delete(key);
       return undefined;
     }
 
-    const desired = desiredState(model, this.options.defaults);
     let applyError: unknown;
     let deployment: V1Deployment | undefined = caches.deployment(key);
-    try {
-      deployment = await this.applyAll(desired, key, signal);
-    } catch (error) {
-      applyError = error;
+    if (this.applied.get(key) !== this.stamp(model, key)) {
+      this.applied.delete(key);
+      try {
+        const children = await this.applyAll(desiredState(model, this.options.defaults), key, signal);
+        deployment = children.deployment;
+        this.applied.set(key, this.stamp(model, key, children));
+      } catch (error) {
+        applyError = error;
+      }
     }
 
     signal.throwIfAborted();
@@ -101,31 +112,49 @@ export class LlamaModelReconciler implements Reconciler {
   }
 
   /**
-   * Applies each child on its own (one failing, e.g. a Service when the cluster ran out of IPs, does
-   * not hold back the others); throws the first failure after trying all. Answers the Deployment
-   * as it is now (the apply's answer, else the cache's).
+   * Applies each child on its own, all at once (one failing, e.g. a Service when the cluster ran out
+   * of IPs, does not hold back the others); after all were tried, throws the first failure in the
+   * order Deployment, Service, claim. Answers the children as they are now (the apply's answer,
+   * else the cache's).
    */
-  private async applyAll(
-    desired: DesiredState,
-    key: string,
-    signal: AbortSignal,
-  ): Promise<V1Deployment | undefined> {
+  private async applyAll(desired: DesiredState, key: string, signal: AbortSignal): Promise<Children> {
     const { caches, client } = this.options;
-    const errors: unknown[] = [];
-    const attempt = async <T extends KubeObject>(object: T, live: T | undefined): Promise<T | undefined> => {
-      signal.throwIfAborted();
+    signal.throwIfAborted();
+    const attempt = async <T extends KubeObject>(object: T, live: T | undefined) => {
       try {
-        return (await applyIfChanged(client, object, live, FIELD_MANAGER)).object;
+        return { object: (await applyIfChanged(client, object, live, FIELD_MANAGER)).object };
       } catch (error) {
-        errors.push(error);
-        return live;
+        return { object: live, error: error ?? new Error('apply failed') };
       }
     };
-    const deployment = await attempt(desired.deployment, caches.deployment(key));
-    await attempt(desired.service, caches.service(key));
-    if (desired.cache) await attempt(desired.cache, caches.persistentVolumeClaim(cacheKey(desired.cache)));
-    if (errors.length > 0) throw errors[0];
-    return deployment;
+    // At once, not one after the other: a Service waits for its ClusterIP, which the API server
+    // allocates one at a time (operator/README.md, "At scale"); its Deployment need not wait too.
+    const [deployment, service, claim] = await Promise.all([
+      attempt(desired.deployment, caches.deployment(key)),
+      attempt(desired.service, caches.service(key)),
+      desired.cache
+        ? attempt(desired.cache, caches.persistentVolumeClaim(cacheKey(desired.cache)))
+        : { object: undefined },
+    ]);
+    const failed = [deployment, service, claim].find((r) => 'error' in r && r.error !== undefined);
+    if (failed && 'error' in failed) throw failed.error;
+    return { deployment: deployment.object, service: service.object, claim: claim.object };
+  }
+
+  /**
+   * What the model's objects are: its uid and generation (the desired state is a function of them
+   * and of the operator's fixed defaults) and its children's resourceVersions, from `children` or
+   * else the caches. Equal stamps: nothing to apply. Anyone's edit, a deletion or a spec change
+   * differs. (The claim is looked up by name even when the spec has none: one that appears counts.)
+   */
+  private stamp(model: LlamaModel, key: string, children?: Children): string {
+    const { caches } = this.options;
+    const { namespace, name, uid, generation } = model.metadata;
+    const claimKey = `${namespace}/${cacheClaimName(name)}`;
+    const versions = children
+      ? [children.deployment, children.service, children.claim ?? caches.persistentVolumeClaim(claimKey)]
+      : [caches.deployment(key), caches.service(key), caches.persistentVolumeClaim(claimKey)];
+    return [uid, generation, ...versions.map((o) => o?.metadata?.resourceVersion ?? '-')].join('/');
   }
 
   private async writeStatus(model: LlamaModel, status: LlamaModelStatus): Promise<void> {
@@ -153,6 +182,12 @@ export class LlamaModelReconciler implements Reconciler {
     const ready = findStatusCondition(status.conditions, CONDITION.ready);
     if (ready?.status === 'True' && !wasReady) await record('Normal', REASON.available, ready.message);
   }
+}
+
+interface Children {
+  readonly deployment: (V1Deployment & KubeObject) | undefined;
+  readonly service: (V1Service & KubeObject) | undefined;
+  readonly claim: (V1PersistentVolumeClaim & KubeObject) | undefined;
 }
 
 function cacheKey(object: KubeObject): string {
