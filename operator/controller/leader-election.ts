@@ -174,6 +174,8 @@ export class LeaderElector {
   }
 
   private becomeLeader(lease: Lease): void {
+    // A renewal still in flight when stop() ran must not make a stopped elector lead again.
+    if (this.stopped) return;
     this.observed = lease;
     if (this.leading) return;
     this.leading = true;
