@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_OTLP_ENDPOINT, IMAGES, SYSTEM_NAMESPACE } from '../charts/images.js';
 import { OPERATOR_ENV } from '../charts/operator-contract.js';
+import { LOG_LEVEL_ENV, type LogLevel, parseLogLevel } from '../lib/log.js';
 
 // Chosen from `npm run bench:operator` (operator/README.md, "At scale").
 export const DEFAULT_CONCURRENCY = 32;
@@ -41,6 +42,7 @@ export interface OperatorConfig {
   readonly resyncSeconds: number;
   /** Where the operator sends its own traces; 'none' turns tracing off. */
   readonly traceEndpoint: string;
+  readonly logLevel: LogLevel;
 }
 
 function ratio(value: string): number {
@@ -60,6 +62,14 @@ function endpoint(value: string): string {
     throw new InvalidArgumentError('must be http(s)://HOST:PORT');
   }
   return value;
+}
+
+function logLevel(value: string): LogLevel {
+  try {
+    return parseLogLevel(value, '--log-level');
+  } catch {
+    throw new InvalidArgumentError('must be debug, info, warn or error');
+  }
 }
 
 function image(value: string): string {
@@ -156,6 +166,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         '--trace-endpoint <url>',
         "OTLP/gRPC endpoint of the operator's own traces, or none",
       ).argParser(endpoint),
+    )
+    .addOption(
+      new Option('--log-level <level>', `debug, info, warn or error (env ${LOG_LEVEL_ENV})`)
+        .default(env[LOG_LEVEL_ENV] ?? 'info')
+        .argParser(logLevel),
     );
   program.parse(argv, { from: 'user' });
   const o = program.opts<{
@@ -178,6 +193,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     kubeApiBurst: number;
     resyncSeconds: number | string;
     traceEndpoint?: string;
+    logLevel: string;
   }>();
   // Defaults taken from the environment skip argParser: check them the same way, naming the flag.
   const check = <T>(flag: string, parse: (v: string) => T, value: unknown): T => {
@@ -210,6 +226,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     kubeApiQps: o.kubeApiQps,
     kubeApiBurst: Math.max(1, o.kubeApiBurst),
     resyncSeconds: Math.max(1, positiveInt(String(o.resyncSeconds))),
+    logLevel: check('log-level', logLevel, o.logLevel),
     traceEndpoint:
       o.traceEndpoint ??
       check('trace-endpoint', endpoint, env.OTEL_EXPORTER_OTLP_ENDPOINT ?? collectorEndpoint),

@@ -4,25 +4,25 @@
 // gracefully: reconciles in flight finish, and the Lease is released so a standby takes over.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createLogger } from '../lib/log.js';
 import { type OperatorConfig, parseConfig } from './config.js';
 import { EventRecorder } from './controller/events.js';
 import { connect } from './controller/kube-connection.js';
 import { LeaderElector } from './controller/leader-election.js';
 import { LlamaModelController } from './llamamodel/controller.js';
-import { jsonLogger } from './log.js';
 import { SERVICE_NAME, startTelemetry } from './telemetry.js';
 
 async function main(): Promise<void> {
-  const log = jsonLogger();
   let config: OperatorConfig;
   try {
     config = parseConfig(process.argv.slice(2));
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version') process.exit(0);
-    log.error('invalid configuration', { error });
+    createLogger().error('invalid configuration', { error });
     process.exit(2);
   }
+  const log = createLogger({ level: config.logLevel });
   const telemetry = await startTelemetry(config.traceEndpoint);
   const client = await connect(config.kubeconfig, { qps: config.kubeApiQps, burst: config.kubeApiBurst });
   client.onRequest(telemetry.observeRequest);
@@ -122,6 +122,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  jsonLogger().error('operator failed', { error: error instanceof Error ? error.stack : String(error) });
+  createLogger().error('operator failed', { error: error instanceof Error ? error.stack : String(error) });
   process.exit(1);
 });

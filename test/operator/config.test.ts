@@ -18,6 +18,7 @@ describe('operator configuration', () => {
       leaderElectionNamespace: SYSTEM_NAMESPACE,
       healthPort: 8081,
       traceEndpoint: DEFAULT_OTLP_ENDPOINT,
+      logLevel: 'info',
     });
   });
 
@@ -42,6 +43,8 @@ describe('operator configuration', () => {
       leaderElect: false,
     });
     expect(parseConfig(['--no-leader-elect'], {}).leaderElect).toBe(false);
+    expect(parseConfig([], { LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(parseConfig(['--log-level', 'WARN'], { LOG_LEVEL: 'debug' }).logLevel).toBe('warn');
     expect(parseConfig(['--runtime-cuda-image', 'r/rt:2-cuda'], env).runtimeCudaImage).toBe('r/rt:2-cuda');
   });
 
@@ -53,5 +56,7 @@ describe('operator configuration', () => {
     expect(() => parseConfig(['--health-port', 'x'], {})).toThrow(/--health-port/);
     expect(() => parseConfig([], { KUBELLAMA_RUNTIME_CUDA_IMAGE: '' })).toThrow(/--runtime-cuda-image/);
     expect(() => parseConfig([], { KUBELLAMA_SAMPLING_RATIO: 'lots' })).toThrow(/sampling-ratio|0 to 1/);
+    expect(() => parseConfig(['--log-level', 'loud'], {})).toThrow(/--log-level.*debug, info, warn or error/);
+    expect(() => parseConfig([], { LOG_LEVEL: 'trace' })).toThrow(/--log-level/);
   });
 });

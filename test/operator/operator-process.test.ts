@@ -10,6 +10,7 @@ import type { LlamaModel } from '../../operator/api/llama-model.js';
 import type { KubeClient } from '../../operator/controller/kube-client.js';
 import { deploymentPath, modelPath } from '../../operator/llamamodel/paths.js';
 import { httpGet, type JaegerTrace, ServerProcess, startJaeger, waitFor } from '../harness/index.js';
+import { LOG_LINE } from '../harness/log-schema.js';
 import { createTestNamespace, printKubeLogsOnFailure, sharedKubeConfig } from '../harness/vitest.js';
 import { makeWorkDir, removeWorkDir } from '../harness/workdir.js';
 import { clientFor, createModel, installCrd, userModel } from './support/kube.js';
@@ -120,6 +121,8 @@ describe('kubellama-operator processes', () => {
     const stopped = await a.stop(10_000);
     expect(stopped.code).toBe(0);
     expect(logged(a, 'stopped')).toBeDefined();
+    // The product's one log schema (lib/log.ts), the same the runtime's lines are checked against.
+    for (const entry of entries(a)) LOG_LINE.parse(entry);
     await waitForLog(b, 'leading', 15_000);
     await createModel(client, userModel(ns, 'second', { gpu: { count: 0 } }));
     await waitFor(async () => (await deploymentCount(ns)) === 2, {
