@@ -273,5 +273,14 @@ describe('pull', () => {
       PULL_EXIT.download,
     );
     expect((await run('ftp://x/y.gguf')).status).toBe(PULL_EXIT.usage);
+    // The level applies to every command: at warn, a good pull writes no info lines at all.
+    const quiet = await run(`${http.url}/model.gguf`, '--dir', join(model.dir, 'cli'), '--log-level', 'warn');
+    expect(quiet.status).toBe(PULL_EXIT.ok);
+    expect(quiet.stderr).not.toContain('"level":"info"');
+    const bad = await run(`${http.url}/model.gguf`, '--log-level', 'loud');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(
+      '--log-level: "loud" is not a log level. Use one of debug, info, warn, error',
+    );
   });
 });
