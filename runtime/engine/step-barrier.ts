@@ -19,6 +19,13 @@
 // split into several ubatches, each computing the whole model (262,144-row output layer included)
 // again. So a step releases its generations sorted by sequence id, as llama-server's slot loop adds them.
 
+/**
+ * A step held back only by results still to come is released anyway after this long: a result
+ * counted but never handed back (a bug) must cost alignment, never a stall. A real decode that takes
+ * longer only loses the alignment of one step.
+ */
+export const PENDING_RESULTS_TIMEOUT_MS = 10_000;
+
 export class StepBarrier {
   /** Generations past their first token, each of which a step waits for. */
   #decoders = 0;
@@ -27,6 +34,7 @@ export class StepBarrier {
   /** Results of dispatched llama_decode calls not yet handed back to their generation. */
   #pending = 0;
   #waiters: Array<{ readonly rank: number; readonly resolve: () => void }> = [];
+  #valve: NodeJS.Timeout | undefined;
 
   /** A generation's place in the steps (`rank`: its sequence id); leave() it when the generation ends. */
   join(rank: number): StepSlot {
@@ -66,8 +74,17 @@ export class StepBarrier {
   }
 
   #releaseIfComplete(): void {
-    if (this.#arrived < this.#decoders || this.#pending > 0) return;
-    if (this.#waiters.length === 0) return;
+    if (this.#arrived < this.#decoders || this.#waiters.length === 0) return;
+    if (this.#pending > 0) {
+      this.#valve ??= setTimeout(() => {
+        this.#valve = undefined;
+        this.#pending = 0;
+        this.#releaseIfComplete();
+      }, PENDING_RESULTS_TIMEOUT_MS).unref();
+      return;
+    }
+    clearTimeout(this.#valve);
+    this.#valve = undefined;
     // Resolved in one go, by sequence id: each released generation takes the same path to
     // node-llama-cpp's queue, so they queue in this order, all before its next dispatch (which
     // runs no earlier than the next turn of the event loop). In a microtask, so that the last to

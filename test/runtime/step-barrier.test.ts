@@ -1,9 +1,9 @@
 // The step barrier and the batch order on their own (no model): who waits for whom, and how one
 // llama_decode's tokens are shared between decoding sequences and prompts.
 import type { BatchItem } from 'node-llama-cpp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BatchLog, decodeFirst } from '../../runtime/engine/batch-log.js';
-import { StepBarrier } from '../../runtime/engine/step-barrier.js';
+import { PENDING_RESULTS_TIMEOUT_MS, StepBarrier } from '../../runtime/engine/step-barrier.js';
 
 /** Resolves after pending promise callbacks have run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -71,6 +71,24 @@ describe('StepBarrier', () => {
     const joined = prompt.ready().then(() => order.push(0));
     await Promise.all([step, joined]);
     expect(order).toEqual([0, 1]);
+  });
+
+  it('never stalls on a result that does not come back: the step goes after a timeout', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const barrier = new StepBarrier();
+      const decoder = barrier.join(0);
+      decoder.received();
+      barrier.dispatched(1);
+      const step = tracked(decoder.ready());
+      await settle();
+      expect(step.done).toBe(false);
+      vi.advanceTimersByTime(PENDING_RESULTS_TIMEOUT_MS);
+      await settle();
+      expect(step.done).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('goes on without a generation that leaves, and counts a slot once', async () => {
