@@ -282,5 +282,6 @@ describe('pull', () => {
     expect(bad.stderr).toContain(
       '--log-level: "loud" is not a log level. Use one of debug, info, warn, error',
     );
-  });
+    // Seven CLI starts, each a fresh node + tsx: slow on a busy machine.
+  }, 180_000);
 });
