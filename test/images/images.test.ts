@@ -235,7 +235,7 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
           .split('\n')
           .filter((line) => line.startsWith('{'))
           .map((line) => JSON.parse(line) as Record<string, unknown>)
-          .find((line) => /fell back to CPU/i.test(String(line.message ?? line.msg)));
+          .find((line) => /fell back to CPU/i.test(String(line.msg)));
         expect(fallback, logs).toBeDefined();
         expect(fallback?.level).toBe('warn');
         const metrics = (await httpGet(`http://127.0.0.1:${port}/metrics`)).body;
