@@ -103,7 +103,8 @@ export async function connect(kubeconfig: string | undefined, limit: RateLimit):
   const path = kubeconfig ?? join(homedir(), '.kube', 'config');
   const connection = await kubeconfigConnection(path);
   if (connection) return KubeClient.fromConnection(connection, limit);
-  const { KubeConfig } = await import('@kubernetes/client-node');
+  // The module itself, not the package index: a dynamic import of the index bundles all of it.
+  const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
   const kc = new KubeConfig();
   kc.loadFromFile(path);
   return KubeClient.fromKubeConfig(kc, limit);
