@@ -7,8 +7,11 @@
 //  B. `step`: the cost of one step on its own: 1..c sequences, one token each with logits, put in one
 //     batch by starting them in the same tick (node-llama-cpp dispatches at once when every
 //     sequence has queued).
+//  C. `runtime`: the same loops as A, lined up the runtime's way (StepBarrier + BatchLog strategy).
+// Each line says how many decodes had their sequences in id order (one ubatch, see step-barrier.ts).
 //
-// Environment: BENCH_THREADS (1), PROBE_TOKENS (32), PROBE_MODEL (default: Gemma 3 270M from the cache).
+// Environment: BENCH_THREADS (1), PROBE_TOKENS (32), PROBE_MODES (loops,step,runtime), PROBE_MODEL
+// (default: Gemma 3 270M from the cache).
 import {
   getLlama,
   type LlamaContext,
@@ -16,6 +19,8 @@ import {
   LlamaLogLevel,
   type Token,
 } from 'node-llama-cpp';
+import { BatchLog } from '../../../runtime/engine/batch-log.js';
+import { StepBarrier } from '../../../runtime/engine/step-barrier.js';
 import { gemmaModelPath } from '../../tools/models.js';
 
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
@@ -24,6 +29,7 @@ const SEQUENCES = 4;
 const PROMPT = 'Once upon a time';
 
 interface DecodeRecord {
+  ids: number[];
   sequences: number;
   tokens: number;
   logits: number;
@@ -47,7 +53,7 @@ function instrument(context: LlamaContext) {
   const native = (context as unknown as { _ctx: NativeContext })._ctx;
   const decodes: DecodeRecord[] = [];
   const samples: number[] = [];
-  let current: DecodeRecord = { sequences: 0, tokens: 0, logits: 0, ms: 0 };
+  let current: DecodeRecord = { ids: [], sequences: 0, tokens: 0, logits: 0, ms: 0 };
   let lastDecodeEnd = 0;
   let idleMs = 0;
   const initBatch = native.initBatch.bind(native);
@@ -55,11 +61,12 @@ function instrument(context: LlamaContext) {
   const decodeBatch = native.decodeBatch.bind(native);
   const sampleToken = native.sampleToken.bind(native);
   override(native, 'initBatch', (size) => {
-    current = { sequences: 0, tokens: 0, logits: 0, ms: 0 };
+    current = { ids: [], sequences: 0, tokens: 0, logits: 0, ms: 0 };
     initBatch(size);
   });
   override(native, 'addToBatch', (sequenceId, first, tokens, logitIndexes) => {
     current.sequences++;
+    current.ids.push(sequenceId);
     current.tokens += tokens.length;
     current.logits += logitIndexes.length;
     return addToBatch(sequenceId, first, tokens, logitIndexes);
@@ -90,11 +97,15 @@ function instrument(context: LlamaContext) {
       for (const d of decodes) bySize.set(d.sequences, [...(bySize.get(d.sequences) ?? []), d.ms]);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
       const decodeMs = decodes.reduce((a, d) => a + d.ms, 0);
+      const inOrder = decodes.filter((d) =>
+        d.ids.every((id, i) => i === 0 || id === d.ids[i - 1]! + 1),
+      ).length;
       const sampleMs = samples.reduce((a, b) => a + b, 0);
       console.log(
         `${label}: ${generated} tokens in ${wallMs.toFixed(0)} ms = ${((generated / wallMs) * 1000).toFixed(1)} tok/s; ` +
           `${decodes.length} llama_decode (${decodeMs.toFixed(0)} ms), ${samples.length} samples (${sampleMs.toFixed(0)} ms, ` +
-          `mean ${mean(samples).toFixed(2)} ms), idle between decodes ${idleMs.toFixed(0)} ms`,
+          `mean ${mean(samples).toFixed(2)} ms), idle between decodes ${idleMs.toFixed(0)} ms, ` +
+          `${inOrder}/${decodes.length} decodes in consecutive id order`,
       );
       for (const [size, ms] of [...bySize].sort((a, b) => a[0] - b[0])) {
         const logits = mean(decodes.filter((d) => d.sequences === size).map((d) => d.logits));
@@ -119,6 +130,35 @@ async function loops(sequences: LlamaContextSequence[], tokens: Token[], concurr
     }),
   );
   return generated;
+}
+
+/** A's loops the runtime's way: each asks for its next token when the step is released. */
+function lined(barrier: StepBarrier) {
+  return async (sequences: LlamaContextSequence[], tokens: Token[], concurrency: number) => {
+    let generated = 0;
+    await Promise.all(
+      sequences.slice(0, concurrency).map(async (sequence, rank) => {
+        await sequence.clearHistory();
+        const slot = barrier.join(rank);
+        const iterator = sequence.evaluate(tokens, { temperature: 0 });
+        try {
+          for (let count = 0; count < TOKENS; count++) {
+            await slot.ready();
+            try {
+              if ((await iterator.next()).done) break;
+            } finally {
+              slot.received();
+            }
+            generated++;
+          }
+        } finally {
+          slot.leave();
+          await iterator.return();
+        }
+      }),
+    );
+    return generated;
+  };
 }
 
 async function steps(sequences: LlamaContextSequence[], tokens: Token[], concurrency: number) {
@@ -154,17 +194,32 @@ async function main() {
   const sequences = Array.from({ length: SEQUENCES }, () => context.getSequence());
   const tokens = model.tokenize(PROMPT);
   if (model.tokens.bos !== null && model.tokens.shouldPrependBosToken) tokens.unshift(model.tokens.bos);
-  const probe = instrument(context);
+  const barrier = new StepBarrier();
+  const log = new BatchLog((_, results) => barrier.dispatched(results));
+  const lined_ = await model.createContext({
+    contextSize: 1024,
+    sequences: SEQUENCES,
+    threads: THREADS,
+    batching: { itemPrioritizationStrategy: log.strategy },
+  });
+  const linedSequences = Array.from({ length: SEQUENCES }, () => lined_.getSequence());
+  const probes = { default: instrument(context), lined: instrument(lined_) };
   console.log(`${modelPath}, ${THREADS} thread(s), ${TOKENS} tokens per sequence, ${SEQUENCES} sequences`);
   await loops(sequences, tokens, 1); // warm-up
-  for (const [name, run] of [
-    ['loops', loops],
-    ['step', steps],
-  ] as const) {
+  // Through the barrier: every decode's results are counted by it and must be handed back to it.
+  await lined(barrier)(linedSequences, tokens, 1);
+  const modes = [
+    ['loops', loops, sequences, probes.default],
+    ['step', steps, sequences, probes.default],
+    ['runtime', lined(barrier), linedSequences, probes.lined],
+  ] as const;
+  const only = process.env.PROBE_MODES?.split(',');
+  for (const [name, run, seqs, probe] of modes) {
+    if (only && !only.includes(name)) continue;
     for (const concurrency of [1, 2, 4]) {
       probe.reset();
       const started = performance.now();
-      const generated = await run(sequences, tokens, concurrency);
+      const generated = await run(seqs, tokens, concurrency);
       probe.report(`${name} c=${concurrency}`, performance.now() - started, generated);
     }
   }
