@@ -2,7 +2,9 @@
 // JS dependency inlined, so an image needs node and that file — plus node-llama-cpp's own package
 // folder for the runtime, which loads native binaries relative to itself and so stays external.
 // Smaller images and faster start-up than a node_modules tree (the operator: ~4 MB instead of ~120).
-import { build } from 'esbuild';
+// BUNDLE_OPTIONS are exported so that bench:operator measures the operator exactly as it ships.
+import { pathToFileURL } from 'node:url';
+import { type BuildOptions, build } from 'esbuild';
 
 const BUNDLE_DIR = 'dist/bundle';
 
@@ -11,10 +13,7 @@ const BUNDLES = {
   'kubellama-operator': 'dist/operator/main.js',
 } as const;
 
-await build({
-  entryPoints: BUNDLES,
-  outdir: BUNDLE_DIR,
-  outExtension: { '.js': '.mjs' },
+export const BUNDLE_OPTIONS = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -27,5 +26,14 @@ await build({
   legalComments: 'eof',
   sourcemap: false,
   logLevel: 'warning',
-});
-for (const name of Object.keys(BUNDLES)) console.log(`wrote ${BUNDLE_DIR}/${name}.mjs`);
+} as const satisfies BuildOptions;
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await build({
+    ...BUNDLE_OPTIONS,
+    entryPoints: BUNDLES,
+    outdir: BUNDLE_DIR,
+    outExtension: { '.js': '.mjs' },
+  });
+  for (const name of Object.keys(BUNDLES)) console.log(`wrote ${BUNDLE_DIR}/${name}.mjs`);
+}
