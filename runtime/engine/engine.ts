@@ -20,10 +20,10 @@ const seconds = (from: number, to = performance.now()) => (to - from) / 1000;
 const PREFIX_REUSE_SHARE = 0.5;
 
 /**
- * The idle sequence holding the longest prefix of the prompt when that prefix is worth it (of equal
- * ones, the lowest id); else the one with the lowest id. Low ids first keep the busy sequences a run
- * of consecutive ids, the only kind llama.cpp decodes in one ubatch (step-barrier.ts). `ids` gives a
- * sequence's id.
+ * The idle sequence holding the longest prefix of the prompt when that prefix is worth it; of equal
+ * ones the lowest id, which keeps the busy sequences a run of consecutive ids, the only kind
+ * llama.cpp decodes in one ubatch (step-barrier.ts). Else the least recently used one, so a
+ * conversation's cache is not overwritten by an unrelated prompt. `ids` gives a sequence's id.
  */
 export function pickSequence(
   free: readonly LlamaContextSequence[],
@@ -32,17 +32,14 @@ export function pickSequence(
 ): number {
   let best = -1;
   let bestLength = 0;
-  let lowest = 0;
   free.forEach((sequence, index) => {
-    const id = ids(sequence);
-    if (id < ids(free[lowest]!)) lowest = index;
     const length = sequence.compareContextTokens([...tokens]).firstDifferentIndex;
-    if (length > bestLength || (length === bestLength && length > 0 && id < ids(free[best]!))) {
+    if (length > bestLength || (length === bestLength && length > 0 && ids(sequence) < ids(free[best]!))) {
       best = index;
       bestLength = length;
     }
   });
-  return best >= 0 && bestLength >= tokens.length * PREFIX_REUSE_SHARE ? best : lowest;
+  return best >= 0 && bestLength >= tokens.length * PREFIX_REUSE_SHARE ? best : 0;
 }
 
 export class Engine {
