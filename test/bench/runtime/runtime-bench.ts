@@ -7,7 +7,7 @@
 // shared machine slows them all alike. Prints tables (markdown, for the README) and writes JSON.
 //
 // Environment: BENCH_THREADS (default 1), BENCH_REPETITIONS, BENCH_MODES (e.g. `off,llama-server`),
-// BENCH_MODELS (`tiny`, `gemma`), BENCH_OUT (JSON path).
+// BENCH_MODELS (`tiny`, `gemma`), BENCH_CONCURRENCIES (e.g. `1,4`), BENCH_OUT (JSON path).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -23,8 +23,11 @@ import { ratioLines, table } from './report.js';
 import { serverRun } from './server-client.js';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
-export const CONCURRENCIES = [1, 2, 4, 8] as const;
-const PARALLEL = Math.max(...CONCURRENCIES);
+/** BENCH_CONCURRENCIES narrows the list for a quick run; the servers keep 8 sequences either way. */
+export const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES?.split(',').map(Number) ?? [1, 2, 4, 8]).filter(
+  (c) => Number.isInteger(c) && c >= 1 && c <= 8,
+);
+const PARALLEL = 8;
 const PROMPT = 'Once upon a time';
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 const OUT = process.env.BENCH_OUT ?? join(REPO, 'dist', 'bench', 'runtime-bench.json');
