@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     ];
     const startOperator = async () => {
       const started = performance.now();
+      const startedAt = Date.now();
       const process_ = new OperatorProcess([...entry, ...flags], source);
       const synced = await process_.waitForLog('caches synced', left());
       await process_.waitForLog('leading', left());
@@ -129,7 +130,8 @@ async function main(): Promise<void> {
       return {
         process: process_,
         port,
-        syncedSeconds: (Date.now() - Date.parse(String(synced.time))) / 1000,
+        // From spawning the process to its 'caches synced' line (the line's own timestamp).
+        syncedSeconds: (Date.parse(String(synced.time)) - startedAt) / 1000,
         started,
       };
     };
