@@ -121,7 +121,7 @@ describe('collector pins', () => {
     const manifest = readFileSync(join(dir, 'manifest.yaml'), 'utf8');
     const goMod = readFileSync(join(dir, 'go.mod'), 'utf8');
     const components = [...manifest.matchAll(/gomod:\s*(\S+)\s+(v\S+)/g)].map((m) => [m[1]!, m[2]!] as const);
-    expect(components.length).toBe(13);
+    expect(components.length).toBe(16);
     for (const [module, version] of components) {
       expect(goMod, `${module} in go.mod`).toMatch(
         new RegExp(`^\\s*${module.replaceAll('.', '\\.')} ${version}(\\s|$)`, 'm'),
