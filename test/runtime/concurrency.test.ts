@@ -158,9 +158,7 @@ describe('concurrency', () => {
     expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
       'failed to load',
     );
-    expect(lines.some((line) => line.level === 'error' && line.msg.includes('failed to load'))).toBe(
-      true,
-    );
+    expect(lines.some((line) => line.level === 'error' && line.msg.includes('failed to load'))).toBe(true);
   });
 });
 
