@@ -3,7 +3,6 @@
 // OpenMetrics) → the real Jaeger. An exemplar on the latency histogram must name a trace Jaeger has.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectorConfig } from '../../charts/collector-config.js';
 import { SPAN_METRICS, SPAN_METRICS_LABELS } from '../../charts/span-metrics.js';
 import type { RuntimeServer } from '../../runtime/server/runtime-server.js';
 import { type Collector, type Jaeger, startCollector, startJaeger, waitFor } from '../harness/index.js';
@@ -31,16 +30,9 @@ describe('spanmetrics: per-model latency histograms with exemplars, from the run
 
   beforeAll(async () => {
     [jaeger, model] = await Promise.all([startJaeger(), tinyModelDir()]);
-    const jaegerEndpoint = jaeger.otlpGrpcEndpoint;
     collector = await startCollector({
-      makeConfig: (ports) =>
-        collectorConfig({
-          listenHost: '127.0.0.1',
-          ports,
-          exportEndpoint: jaegerEndpoint,
-          k8sAttributes: false,
-          spanMetrics: { flushIntervalSeconds: 1 },
-        }),
+      tracesEndpoint: jaeger.otlpGrpcEndpoint,
+      pipeline: { spanMetrics: { flushIntervalSeconds: 1 } },
     });
     server = await startTestServer(testConfig(model.modelPath), {
       OTEL_SERVICE_NAME: SERVICE,

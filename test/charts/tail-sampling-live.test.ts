@@ -8,7 +8,6 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectorConfig } from '../../charts/collector-config.js';
 import { SAMPLE_ALWAYS, TRACE_ATTRIBUTES } from '../../charts/telemetry-contract.js';
 import {
   type Collector,
@@ -93,16 +92,9 @@ describe('tail sampling in the gateway collector (real collector, real Jaeger)',
   });
 
   async function gateway(ratio: number): Promise<Collector> {
-    const jaegerEndpoint = jaeger!.otlpGrpcEndpoint;
     const collector = await startCollector({
-      makeConfig: (ports) =>
-        collectorConfig({
-          listenHost: '127.0.0.1',
-          ports,
-          exportEndpoint: jaegerEndpoint,
-          k8sAttributes: false,
-          tailSampling: { ratio, decisionWaitSeconds: 5 },
-        }),
+      tracesEndpoint: jaeger!.otlpGrpcEndpoint,
+      pipeline: { tailSampling: { ratio, decisionWaitSeconds: 5 } },
     });
     collectors.push(collector);
     return collector;
@@ -146,16 +138,9 @@ describe('tail sampling in the gateway collector (real collector, real Jaeger)',
     const gw = await gateway(0);
     const agents: Collector[] = [];
     for (let i = 0; i < 2; i++) {
-      const gatewayEndpoint = gw.otlpGrpcEndpoint;
       const agent = await startCollector({
-        makeConfig: (ports) =>
-          collectorConfig({
-            mode: 'agent',
-            listenHost: '127.0.0.1',
-            ports,
-            exportEndpoint: gatewayEndpoint,
-            k8sAttributes: false,
-          }),
+        tracesEndpoint: gw.otlpGrpcEndpoint,
+        pipeline: { mode: 'agent' },
       });
       collectors.push(agent);
       agents.push(agent);

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { collectorConfig } from '../../charts/collector-config.js';
+import { type CollectorConfigOptions, collectorConfig } from '../../charts/collector-config.js';
 import { binaryPath } from '../tools/catalog.js';
 import { freePorts } from './ports.js';
 import { ServerProcess } from './server-process.js';
@@ -20,17 +20,26 @@ export interface CollectorPorts {
 /** A collector config; plain data, written to YAML as it is. */
 export type CollectorConfig = Record<string, unknown>;
 
+/** What a test may change in the default pipeline: mode, tail sampling, spanmetrics, … */
+export type PipelineOptions = Omit<CollectorConfigOptions, 'listenHost' | 'ports' | 'exportEndpoint'>;
+
 /**
  * The harness's default pipeline: the chart's gateway config (charts/collector-config.ts) on
  * loopback, exporting traces to `tracesEndpoint` (e.g. Jaeger), without k8s_attributes, which
- * needs an API server (the chart tests that run it pass their own `makeConfig`).
+ * needs an API server (the chart tests that run it pass their own `makeConfig`), with `pipeline`
+ * on top.
  */
-export function defaultCollectorConfig(ports: CollectorPorts, tracesEndpoint: string): CollectorConfig {
+export function defaultCollectorConfig(
+  ports: CollectorPorts,
+  tracesEndpoint: string,
+  pipeline: PipelineOptions = {},
+): CollectorConfig {
   return collectorConfig({
     listenHost: '127.0.0.1',
     ports,
     exportEndpoint: tracesEndpoint,
     k8sAttributes: false,
+    ...pipeline,
   });
 }
 
@@ -72,10 +81,11 @@ export function validateCollectorConfig(config: CollectorConfig): ValidationResu
 
 /**
  * Starts the collector with `makeConfig(ports)` (default: `defaultCollectorConfig` exporting to
- * `tracesEndpoint`); ready once its health_check extension answers on `ports.health`.
+ * `tracesEndpoint`, with `pipeline`); ready once its health_check extension answers on `ports.health`.
  */
 export async function startCollector(options: {
   tracesEndpoint?: string;
+  pipeline?: PipelineOptions;
   makeConfig?: (ports: CollectorPorts) => CollectorConfig;
 }): Promise<Collector> {
   const [otlpGrpc, otlpHttp, health, prometheus] = (await freePorts(4)) as [number, number, number, number];
@@ -84,7 +94,7 @@ export async function startCollector(options: {
     options.makeConfig ??
     ((p: CollectorPorts) => {
       if (!options.tracesEndpoint) throw new Error('startCollector needs tracesEndpoint or makeConfig');
-      return defaultCollectorConfig(p, options.tracesEndpoint);
+      return defaultCollectorConfig(p, options.tracesEndpoint, options.pipeline);
     });
   const dir = makeWorkDir('otelcol');
   const configFile = join(dir, 'config.yaml');

@@ -32,15 +32,33 @@ function stat(pid: string): { pgid: number; cpuSeconds: number } | undefined {
   }
 }
 
-/** User + system CPU seconds of every live process in process group `pgid`. */
-export function groupCpuSeconds(pgid: number): number {
-  let total = 0;
+/** The live processes of process group `pgid`, each with its CPU seconds. */
+function group(pgid: number): Array<{ pid: number; cpuSeconds: number }> {
+  const members = [];
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const s = stat(pid);
-    if (s?.pgid === pgid) total += s.cpuSeconds;
+    if (s?.pgid === pgid) members.push({ pid: Number(pid), cpuSeconds: s.cpuSeconds });
   }
-  return total;
+  return members;
+}
+
+/** User + system CPU seconds of every live process in process group `pgid`. */
+export function groupCpuSeconds(pgid: number): number {
+  return group(pgid).reduce((total, member) => total + member.cpuSeconds, 0);
+}
+
+/** Resident MiB of the biggest process in group `pgid`: the server, not its supervisor shell. */
+export function groupRssMiB(pgid: number): number {
+  let largest = 0;
+  for (const { pid } of group(pgid)) {
+    try {
+      largest = Math.max(largest, rssMiB(pid).rss);
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return largest;
 }
 
 export function cpuSeconds(pid: number): number {

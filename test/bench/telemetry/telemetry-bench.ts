@@ -8,11 +8,10 @@
 // Gemma 3 270M when `npm run model:gemma` has fetched it, else the tiny random-weights model.
 //
 // Environment: BENCH_REPETITIONS (default 4), BENCH_MAX_TOKENS (default 48), BENCH_OUT (JSON path).
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { collectorConfig } from '../../../charts/collector-config.js';
 import {
   type Collector,
   freePort,
@@ -25,7 +24,7 @@ import {
 } from '../../harness/index.js';
 import { gemmaModelPath } from '../../tools/models.js';
 import { writeTinyModel } from '../../tools/tiny-model/tiny-llama.js';
-import { groupCpuSeconds } from '../operator/proc.js';
+import { groupCpuSeconds, groupRssMiB } from '../operator/proc.js';
 import { percentile } from '../runtime/measure.js';
 import { serverRun } from '../runtime/server-client.js';
 
@@ -77,23 +76,6 @@ interface Row {
 interface Runtime {
   readonly url: string;
   readonly process: ServerProcess;
-}
-
-/** Resident MiB of the biggest process in the group: the runtime's node, not its supervisor. */
-function groupRssMiB(pgid: number): number {
-  let largest = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      largest = Math.max(largest, Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return largest;
 }
 
 async function startRuntime(
@@ -194,16 +176,7 @@ async function main(): Promise<void> {
   const runtimes = new Map<string, Runtime>();
   try {
     jaeger = await startJaeger();
-    const jaegerEndpoint = jaeger.otlpGrpcEndpoint;
-    collector = await startCollector({
-      makeConfig: (ports) =>
-        collectorConfig({
-          listenHost: '127.0.0.1',
-          ports,
-          exportEndpoint: jaegerEndpoint,
-          k8sAttributes: false,
-        }),
-    });
+    collector = await startCollector({ tracesEndpoint: jaeger.otlpGrpcEndpoint });
     for (const mode of MODES) runtimes.set(mode.name, await startRuntime(mode, model, collector, dir));
     // One warm-up request each: the first decode pays for page faults and lazy set-up.
     for (const runtime of runtimes.values()) await measure(runtime, 1);
