@@ -48,7 +48,8 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private lastRenew = 0;
-  private observed: Lease | undefined;
+  /** The acquire/renew round in flight: stop() waits for it, or its write would race the release. */
+  private round: Promise<void> | undefined;
 
   constructor(client: KubeClient, options: LeaderElectionOptions) {
     this.client = client;
@@ -69,15 +70,20 @@ export class LeaderElector {
     void this.tick();
   }
 
-  /** Stops campaigning; a leader releases the lease (holder cleared) so another takes over now. */
+  /**
+   * Stops campaigning, then releases the lease if it names this candidate (holder cleared), so a
+   * standby takes over now instead of after the lease expires. It waits for a round in flight first
+   * and releases from a fresh read: a renewal (or an acquisition) that landed while stopping would
+   * otherwise make the release conflict and leave the lease held until it expires.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    if (!this.leading) return;
+    await this.round?.catch(() => undefined);
     this.leading = false;
-    const lease = this.observed;
-    if (!lease) return;
     try {
+      const lease = await this.client.getOrUndefined<Lease>(this.path);
+      if (lease?.spec?.holderIdentity !== this.options.identity) return;
       await this.client.update(this.path, {
         ...lease,
         spec: {
@@ -95,7 +101,8 @@ export class LeaderElector {
   private async tick(): Promise<void> {
     if (this.stopped) return;
     try {
-      await this.tryAcquireOrRenew();
+      this.round = this.tryAcquireOrRenew();
+      await this.round;
       if (this.leading) this.lastRenew = Date.now();
     } catch (error) {
       this.options.onError?.(error);
@@ -117,22 +124,19 @@ export class LeaderElector {
     const durationSeconds = Math.ceil(this.options.leaseDurationMs / 1000);
     const current = await this.client.getOrUndefined<Lease>(this.path);
     if (!current) {
-      const created = await this.client.create<Lease>(
-        `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
-        {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: { name, namespace },
-          spec: {
-            holderIdentity: identity,
-            leaseDurationSeconds: durationSeconds,
-            acquireTime: microTime(now),
-            renewTime: microTime(now),
-            leaseTransitions: 0,
-          },
+      await this.client.create<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace },
+        spec: {
+          holderIdentity: identity,
+          leaseDurationSeconds: durationSeconds,
+          acquireTime: microTime(now),
+          renewTime: microTime(now),
+          leaseTransitions: 0,
         },
-      );
-      this.becomeLeader(created);
+      });
+      this.becomeLeader();
       return;
     }
     const spec = current.spec ?? {};
@@ -150,7 +154,7 @@ export class LeaderElector {
     }
     const taking = holder !== identity;
     try {
-      const updated = await this.client.update<Lease>(this.path, {
+      await this.client.update<Lease>(this.path, {
         ...current,
         spec: {
           ...spec,
@@ -165,7 +169,7 @@ export class LeaderElector {
             : {}),
         },
       });
-      this.becomeLeader(updated);
+      this.becomeLeader();
     } catch (error) {
       // Another candidate wrote first (resourceVersion conflict) or deleted it: retry next period.
       if (isConflict(error) || isNotFound(error)) return;
@@ -173,11 +177,9 @@ export class LeaderElector {
     }
   }
 
-  private becomeLeader(lease: Lease): void {
+  private becomeLeader(): void {
     // A renewal still in flight when stop() ran must not make a stopped elector lead again.
-    if (this.stopped) return;
-    this.observed = lease;
-    if (this.leading) return;
+    if (this.stopped || this.leading) return;
     this.leading = true;
     this.options.onStartedLeading();
   }

@@ -30,14 +30,14 @@ describe('LeaderElector (real API server)', () => {
     ns = await createTestNamespace(kc, 'leader');
   });
 
-  const candidate = (name: string, identity: string, events: string[]) => {
+  const candidate = (name: string, identity: string, events: string[], retryPeriodMs = 200) => {
     const elector = new LeaderElector(client, {
       namespace: ns,
       name,
       identity,
       leaseDurationMs: 2_000,
       renewDeadlineMs: 1_500,
-      retryPeriodMs: 200,
+      retryPeriodMs,
       onStartedLeading: () => events.push(`${identity} leads`),
       onStoppedLeading: () => events.push(`${identity} lost`),
     });
@@ -61,6 +61,22 @@ describe('LeaderElector (real API server)', () => {
     expect(events).toEqual(['a leads', 'b leads']);
     const lease = await client.get<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/op`);
     expect(lease.spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 0 });
+  });
+
+  it('a stop while a renewal is in flight still releases the lease (no wait for expiry)', async () => {
+    // Renewing every millisecond keeps a round in flight almost always; the release must not lose
+    // the race with it (it once conflicted, and the standby waited for the lease to expire).
+    for (let round = 0; round < 5; round++) {
+      const events: string[] = [];
+      const name = `busy-${round}`;
+      const a = candidate(name, 'a', events, 1);
+      a.start();
+      await waitFor(async () => a.isLeader, { description: 'a to lead' });
+      await new Promise((r) => setTimeout(r, 50));
+      await a.stop();
+      const lease = await client.get<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${name}`);
+      expect(lease.spec.holderIdentity ?? null, `round ${round}`).toBeNull();
+    }
   });
 
   it('a leader whose lease is taken over (it could not renew in time) stops leading', async () => {
