@@ -6,10 +6,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../lib/log.js';
 import { type OperatorConfig, parseConfig } from './config.js';
-import { EventRecorder } from './controller/events.js';
-import { connect } from './controller/kube-connection.js';
-import { LeaderElector } from './controller/leader-election.js';
-import { LlamaModelController } from './llamamodel/controller.js';
+import { EventRecorder } from './kube/events.js';
+import { connect } from './kube/kube-connection.js';
+import { LeaderElector } from './kube/leader-election.js';
+import { LlamaModelManager } from './llamamodel/manager.js';
 import { SERVICE_NAME, startTelemetry } from './telemetry.js';
 
 async function main(): Promise<void> {
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const telemetry = await startTelemetry(config.traceEndpoint);
   const client = await connect(config.kubeconfig, { qps: config.kubeApiQps, burst: config.kubeApiBurst });
   client.onRequest(telemetry.observeRequest);
-  const controller = new LlamaModelController({
+  const manager = new LlamaModelManager({
     client,
     recorder: new EventRecorder(client, SERVICE_NAME),
     defaults: {
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     },
     onInformerError: (resource, error) => log.warn('watch failed; restarting', { resource, error }),
   });
-  telemetry.setQueueDepth(() => controller.controller.queue.length);
+  telemetry.setQueueDepth(() => manager.controller.queue.length);
 
   let ready = false;
   const server = createServer((request, response) => {
@@ -76,14 +76,14 @@ async function main(): Promise<void> {
     kubeApiBurst: config.kubeApiBurst,
   });
 
-  await controller.sync();
+  await manager.sync();
   ready = true;
-  log.info('caches synced', { models: controller.models.list().length });
+  log.info('caches synced', { models: manager.models.list().length });
 
   const startLeading = () => {
     telemetry.setLeader(true);
     log.info('leading', { identity: config.identity });
-    controller.start();
+    manager.start();
   };
   const elector = config.leaderElect
     ? new LeaderElector(client, {
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal });
-    await controller.stop();
+    await manager.stop();
     await elector?.stop();
     server.close();
     await telemetry.shutdown();

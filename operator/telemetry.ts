@@ -9,9 +9,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { KUBELLAMA_VERSION } from '../charts/images.js';
-import type { RequestObserver } from './controller/kube-client.js';
-import { resourceOf } from './controller/kube-client.js';
-import type { ReconcileObserver } from './controller/reconcile.js';
+import type { ReconcileObserver } from './kube/controller.js';
+import type { RequestObserver } from './kube/kube-client.js';
+import { resourceOf } from './kube/kube-client.js';
 
 export const SERVICE_NAME = 'kubellama-operator';
 

@@ -3,7 +3,7 @@
 // kept: managedFields (often as large as the spec) and kubectl's last-applied-configuration.
 // Children keep metadata and spec (the no-write check compares them with the desired objects);
 // only the status fields status.ts reads survive; pods keep neither spec nor unused status.
-import type { KubeObject } from '../controller/kube-client.js';
+import type { KubeObject } from '../kube/kube-client.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 

@@ -4,7 +4,7 @@ import type { V1Deployment, V1PersistentVolumeClaim, V1Service } from '@kubernet
 import type { TelemetryDefaults } from '../../charts/llama-model-env.js';
 import { type RuntimeImages, renderLlamaModelWorkload } from '../../charts/llama-model-workload.js';
 import { API_VERSION, KIND, type LlamaModel } from '../api/llama-model.js';
-import type { KubeObject } from '../controller/kube-client.js';
+import type { KubeObject } from '../kube/kube-client.js';
 
 export interface WorkloadDefaults {
   /** The runtime images of models that name none: CUDA for GPU models, else CPU. */

@@ -7,7 +7,7 @@ import { LLAMA_MODEL_APP } from '../../charts/llama-model-workload.js';
 import { RUNTIME_PATHS, RUNTIME_PORT } from '../../charts/runtime-contract.js';
 import { CONDITION, REASON } from '../api/conditions.js';
 import type { LlamaModel, LlamaModelStatus, Phase } from '../api/llama-model.js';
-import { type NewCondition, type StatusCondition, setStatusCondition } from '../controller/conditions.js';
+import { type NewCondition, type StatusCondition, setStatusCondition } from '../kube/conditions.js';
 
 export const PULL_CONTAINER = 'pull';
 

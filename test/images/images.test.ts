@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import type { OwnImageKey } from '../../charts/images.js';
 import { RUNTIME_UID } from '../../charts/llama-model-workload.js';
 import { formatSize, SIZE_BUDGETS } from '../../images/build-images.js';
-import { KubeClient } from '../../operator/controller/kube-client.js';
+import { KubeClient } from '../../operator/kube/kube-client.js';
 import { buildOwnImages, imageSize } from '../harness/images.js';
 import { freePort, httpGet, type Jaeger, startJaeger, waitFor } from '../harness/index.js';
 import { dockerfileArgs, podman, podmanSkipReason } from '../harness/podman.js';

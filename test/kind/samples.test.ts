@@ -12,8 +12,8 @@ import {
   TINY_SAMPLE,
   tinyModelNodePath,
 } from '../../kind/demo/samples.js';
-import { KubeApiError } from '../../operator/controller/errors.js';
-import type { KubeClient } from '../../operator/controller/kube-client.js';
+import { KubeApiError } from '../../operator/kube/errors.js';
+import type { KubeClient } from '../../operator/kube/kube-client.js';
 import { collectionPath } from '../charts/helpers/raw-kube.js';
 import { printKubeLogsOnFailure, sharedKubeConfig } from '../harness/vitest.js';
 import { clientFor, installCrd } from '../operator/support/kube.js';

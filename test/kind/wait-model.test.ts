@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProcessRunner } from '../../kind/demo/runner.js';
 import { describePullLine, waitForModelReady } from '../../kind/demo/wait-model.js';
 import { CONDITION } from '../../operator/api/conditions.js';
-import type { KubeClient } from '../../operator/controller/kube-client.js';
+import type { KubeClient } from '../../operator/kube/kube-client.js';
 import { modelPath } from '../../operator/llamamodel/paths.js';
 import { waitFor } from '../harness/index.js';
 import { createTestNamespace, printKubeLogsOnFailure, sharedKubeConfig } from '../harness/vitest.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CRD_FILE, llamaModelCrdYaml } from '../../operator/api/crd-yaml.js';
-import type { KubeClient } from '../../operator/controller/kube-client.js';
+import type { KubeClient } from '../../operator/kube/kube-client.js';
 import { createTestNamespace, printKubeLogsOnFailure, sharedKubeConfig } from '../harness/vitest.js';
 import { clientFor, createModel, installCrd, userModel } from './support/kube.js';
 

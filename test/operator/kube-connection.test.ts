@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { KubeApiError } from '../../operator/controller/errors.js';
-import { KubeClient } from '../../operator/controller/kube-client.js';
-import { inClusterConnection, kubeconfigConnection } from '../../operator/controller/kube-connection.js';
+import { KubeApiError } from '../../operator/kube/errors.js';
+import { KubeClient } from '../../operator/kube/kube-client.js';
+import { inClusterConnection, kubeconfigConnection } from '../../operator/kube/kube-connection.js';
 import { printKubeLogsOnFailure } from '../harness/vitest.js';
 
 describe('kube-connection (shared API server)', () => {

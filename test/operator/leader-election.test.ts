@@ -1,7 +1,7 @@
 // Lease-based leader election against the real API server, with short timings.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient } from '../../operator/controller/kube-client.js';
-import { LeaderElector } from '../../operator/controller/leader-election.js';
+import { KubeClient } from '../../operator/kube/kube-client.js';
+import { LeaderElector } from '../../operator/kube/leader-election.js';
 import { waitFor } from '../harness/index.js';
 import { createTestNamespace, printKubeLogsOnFailure, sharedKubeConfig } from '../harness/vitest.js';
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { LlamaModel } from '../../operator/api/llama-model.js';
-import type { KubeClient } from '../../operator/controller/kube-client.js';
+import type { KubeClient } from '../../operator/kube/kube-client.js';
 import { deploymentPath, modelPath } from '../../operator/llamamodel/paths.js';
 import { httpGet, type JaegerTrace, ServerProcess, startJaeger, waitFor } from '../harness/index.js';
 import { LOG_LINE } from '../harness/log-schema.js';

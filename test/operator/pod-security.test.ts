@@ -2,7 +2,7 @@
 // at the "restricted" level (no kubelet runs here: the Pod is only admitted and stored).
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeClient } from '../../operator/controller/kube-client.js';
+import type { KubeClient } from '../../operator/kube/kube-client.js';
 import { deploymentPath, podPath } from '../../operator/llamamodel/paths.js';
 import { waitFor } from '../harness/index.js';
 import { createTestNamespace, printKubeLogsOnFailure, sharedKubeConfig } from '../harness/vitest.js';

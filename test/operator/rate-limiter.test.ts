@@ -1,7 +1,7 @@
 // The client-side rate limit's arithmetic (on a clock the test moves): a burst goes at once, then
 // one request per 1/qps, in order; idle time refills the bucket up to the burst.
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../operator/controller/rate-limiter.js';
+import { TokenBucket } from '../../operator/kube/rate-limiter.js';
 
 describe('TokenBucket', () => {
   it('lets a burst through, then spaces requests 1/qps apart, and refills while idle', () => {

@@ -5,7 +5,7 @@
 import type { V1Deployment, V1EnvVar, V1PersistentVolumeClaim, V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LlamaModel } from '../../operator/api/llama-model.js';
-import type { KubeClient } from '../../operator/controller/kube-client.js';
+import type { KubeClient } from '../../operator/kube/kube-client.js';
 import { deploymentPath, modelPath, podPath, pvcPath, servicePath } from '../../operator/llamamodel/paths.js';
 import { waitFor } from '../harness/index.js';
 import { createTestNamespace, printKubeLogsOnFailure, sharedKubeConfig } from '../harness/vitest.js';
@@ -270,11 +270,10 @@ describe('LlamaModel reconciler (real API server)', () => {
     );
     expect(await versions()).toEqual(before);
     const mark = operator.writes.length;
-    operator.controller.resyncAll();
+    operator.manager.resyncAll();
     await waitFor(
       async () =>
-        operator.controller.controller.queue.length === 0 &&
-        operator.controller.controller.queue.inFlight === 0,
+        operator.manager.controller.queue.length === 0 && operator.manager.controller.queue.inFlight === 0,
       {
         description: 'the resync to finish',
       },

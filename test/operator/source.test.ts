@@ -2,8 +2,8 @@
 // watch, re-list after 410 Gone (a private server compacting etcd every second, watch cache off),
 // and restart with backoff while the resource does not exist yet (the CRD installed later).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient, type KubeObject } from '../../operator/controller/kube-client.js';
-import { Informer } from '../../operator/controller/source.js';
+import { KubeClient, type KubeObject } from '../../operator/kube/kube-client.js';
+import { Informer } from '../../operator/kube/source.js';
 import { modelPath } from '../../operator/llamamodel/paths.js';
 import { type KubeApiServer, startKubeApiServer, waitFor } from '../harness/index.js';
 import { createTestNamespace, printKubeLogsOnFailure, sharedKubeConfig } from '../harness/vitest.js';

@@ -3,8 +3,8 @@
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { LlamaModel } from '../../operator/api/llama-model.js';
-import { contains, upToDate, withAppliedHash } from '../../operator/controller/apply.js';
-import { setStatusCondition } from '../../operator/controller/conditions.js';
+import { contains, upToDate, withAppliedHash } from '../../operator/kube/apply.js';
+import { setStatusCondition } from '../../operator/kube/conditions.js';
 import { computeStatus, inspectPods } from '../../operator/llamamodel/status.js';
 
 const model = (replicas = 1): LlamaModel => ({

@@ -1,8 +1,8 @@
 // Work queue and reconcile loop semantics (pure: no server needed).
 import { describe, expect, it } from 'vitest';
-import { TerminalError } from '../../operator/controller/errors.js';
-import { Controller, type Outcome, type Request } from '../../operator/controller/reconcile.js';
-import { WorkQueue } from '../../operator/controller/work-queue.js';
+import { Controller, type Outcome, type Request } from '../../operator/kube/controller.js';
+import { TerminalError } from '../../operator/kube/errors.js';
+import { WorkQueue } from '../../operator/kube/work-queue.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -3,8 +3,8 @@
 // existing LlamaModels, with C workers and no operator in between. What remains is the API
 // server's own cost (e.g. ClusterIP allocation, one Service at a time).
 import type { LlamaModel } from '../../../operator/api/llama-model.js';
-import { applyIfChanged } from '../../../operator/controller/apply.js';
-import type { KubeClient } from '../../../operator/controller/kube-client.js';
+import { applyIfChanged } from '../../../operator/kube/apply.js';
+import type { KubeClient } from '../../../operator/kube/kube-client.js';
 import { desiredState } from '../../../operator/llamamodel/desired-state.js';
 import { modelPath } from '../../../operator/llamamodel/paths.js';
 import { FIELD_MANAGER } from '../../../operator/llamamodel/reconciler.js';

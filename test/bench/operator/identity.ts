@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OPERATOR_CLUSTER_RULES, OPERATOR_LEADER_ELECTION_RULES } from '../../../charts/operator-rbac.js';
-import type { KubeClient } from '../../../operator/controller/kube-client.js';
+import type { KubeClient } from '../../../operator/kube/kube-client.js';
 import { type KubeApiServer, writeKubeconfig } from '../../harness/index.js';
 
 const NAME = 'kubellama-operator-bench';

@@ -3,7 +3,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CRD_NAME, llamaModelCrd } from '../../../operator/api/crd.js';
 import { API_VERSION, KIND, type LlamaModel } from '../../../operator/api/llama-model.js';
-import { KubeClient } from '../../../operator/controller/kube-client.js';
+import { KubeClient } from '../../../operator/kube/kube-client.js';
 import { modelPath } from '../../../operator/llamamodel/paths.js';
 import { waitFor } from '../../harness/index.js';
 

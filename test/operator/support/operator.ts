@@ -1,9 +1,9 @@
 // Runs the LlamaModel controller in-process against the harness API server (no leader election),
 // counting the requests it makes, so tests can check "no write when nothing changed".
 import type { KubeConfig } from '@kubernetes/client-node';
-import { EventRecorder } from '../../../operator/controller/events.js';
-import { KubeClient } from '../../../operator/controller/kube-client.js';
-import { LlamaModelController } from '../../../operator/llamamodel/controller.js';
+import { EventRecorder } from '../../../operator/kube/events.js';
+import { KubeClient } from '../../../operator/kube/kube-client.js';
+import { LlamaModelManager } from '../../../operator/llamamodel/manager.js';
 
 export const TEST_IMAGE = 'ghcr.io/kubellama/runtime:test';
 /** The default image of models with spec.gpu.count above 0. */
@@ -11,7 +11,7 @@ export const TEST_CUDA_IMAGE = 'ghcr.io/kubellama/runtime:test-cuda';
 export const TEST_ENDPOINT = 'http://otel-collector.kubellama-system.svc:4317';
 
 export interface RunningOperator {
-  readonly controller: LlamaModelController;
+  readonly manager: LlamaModelManager;
   /** Mutating requests (POST/PUT/PATCH/DELETE) the operator made, as "METHOD path". */
   readonly writes: string[];
   readonly errors: unknown[];
@@ -25,7 +25,7 @@ export async function runOperator(kc: KubeConfig, namespace: string): Promise<Ru
   client.onRequest((method, path) => {
     if (method !== 'GET') writes.push(`${method} ${path.split('?')[0]}`);
   });
-  const controller = new LlamaModelController({
+  const manager = new LlamaModelManager({
     client,
     recorder: new EventRecorder(client, 'kubellama-operator'),
     defaults: {
@@ -38,7 +38,7 @@ export async function runOperator(kc: KubeConfig, namespace: string): Promise<Ru
       if (event.error) errors.push(event.error);
     },
   });
-  await controller.sync();
-  controller.start();
-  return { controller, writes, errors, stop: () => controller.stop(2_000) };
+  await manager.sync();
+  manager.start();
+  return { manager, writes, errors, stop: () => manager.stop(2_000) };
 }

@@ -1,8 +1,9 @@
 // Maps an owned object's events to its controller owner's key (controller-runtime's
 // EnqueueRequestForOwner with OnlyControllerOwner): matched by API group and kind, and on update
 // both the old and the new owner are enqueued, so a changed ownerReference leaves no one behind.
+
+import type { Request } from './controller.js';
 import type { KubeObject } from './kube-client.js';
-import type { Request } from './reconcile.js';
 import type { EventHandler } from './source.js';
 
 export interface OwnerType {

@@ -1,20 +1,21 @@
-// Wires the LlamaModel controller: informers (LlamaModels, and the Deployments, Services, PVCs and
-// pods they own) per watched namespace, each cache trimmed to the fields read (cache-fields.ts),
-// event → key mapping, periodic resync and the work loop.
+// LlamaModelManager wires the LlamaModel controller (controller-runtime's manager and builder roles):
+// informers (LlamaModels, and the Deployments, Services, PVCs and pods they own) per watched
+// namespace, each cache trimmed to the fields read (cache-fields.ts), event → key mapping, periodic
+// resync, and the one Controller (kube/controller.ts) that runs the LlamaModelReconciler.
 import type { V1Deployment, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import { LLAMA_MODEL_APP } from '../../charts/llama-model-workload.js';
 import { GROUP, KIND, type LlamaModel } from '../api/llama-model.js';
-import { enqueueMapped, enqueueOwner } from '../controller/enqueue-owner.js';
-import type { EventRecorder } from '../controller/events.js';
-import type { KubeClient, KubeObject } from '../controller/kube-client.js';
-import { Controller, type ReconcileObserver } from '../controller/reconcile.js';
-import { Informer, type InformerOptions } from '../controller/source.js';
+import { Controller, type ReconcileObserver } from '../kube/controller.js';
+import { enqueueMapped, enqueueOwner } from '../kube/enqueue-owner.js';
+import type { EventRecorder } from '../kube/events.js';
+import type { KubeClient, KubeObject } from '../kube/kube-client.js';
+import { Informer, type InformerOptions } from '../kube/source.js';
 import { trimDeployment, trimModel, trimPod, trimSpecOnly } from './cache-fields.js';
 import type { WorkloadDefaults } from './desired-state.js';
 import { deploymentPath, modelPath, podPath, pvcPath, servicePath } from './paths.js';
 import { type LlamaModelCaches, LlamaModelReconciler } from './reconciler.js';
 
-export interface LlamaModelControllerOptions {
+export interface LlamaModelManagerOptions {
   readonly client: KubeClient;
   readonly recorder: EventRecorder;
   readonly defaults: WorkloadDefaults;
@@ -46,7 +47,7 @@ class NamespacedInformers<T extends KubeObject> {
     namespaces: readonly string[],
     path: (ns?: string) => string,
     resource: string,
-    options: LlamaModelControllerOptions,
+    options: LlamaModelManagerOptions,
     informer: Pick<InformerOptions, 'labelSelector' | 'transform' | 'indexBy'>,
   ) {
     const scopes = namespaces.length > 0 ? namespaces : [''];
@@ -89,14 +90,14 @@ class NamespacedInformers<T extends KubeObject> {
   }
 }
 
-export class LlamaModelController {
+export class LlamaModelManager {
   readonly controller: Controller;
   readonly models: NamespacedInformers<LlamaModel & KubeObject>;
   private readonly children: NamespacedInformers<KubeObject>[];
-  private readonly options: LlamaModelControllerOptions;
+  private readonly options: LlamaModelManagerOptions;
   private resyncTimer: NodeJS.Timeout | undefined;
 
-  constructor(options: LlamaModelControllerOptions) {
+  constructor(options: LlamaModelManagerOptions) {
     this.options = options;
     const { client, namespaces } = options;
     this.models = new NamespacedInformers(client, namespaces, (ns) => modelPath(ns), 'llamamodels', options, {
