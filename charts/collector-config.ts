@@ -10,6 +10,7 @@
 // so RED metrics count every span, sampled or not. The agent forwards both signals to the gateway.
 import { type SpanMetricsOptions, spanMetricsConnector } from './span-metrics.js';
 import { type TailSamplingOptions, tailSamplingProcessor } from './tail-sampling.js';
+import { LABEL_KEYS } from './workload-contract.js';
 
 export type CollectorMode = 'gateway' | 'agent';
 
@@ -90,7 +91,7 @@ export const K8S_METADATA = [
 ] as const;
 
 /** Pod labels copied onto resources as `k8s.pod.label.<key>`. */
-export const K8S_POD_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance'] as const;
+export const K8S_POD_LABELS = [LABEL_KEYS.name, LABEL_KEYS.instance] as const;
 
 /** Resource attributes the prometheus exporter turns into labels (a bounded set: cardinality). */
 export const PROMETHEUS_RESOURCE_LABELS = [

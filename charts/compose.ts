@@ -4,9 +4,8 @@
 // checked-in ones differ from what this module generates.
 import { stringify } from 'yaml';
 import { COLLECTOR_PORTS, collectorConfig } from './collector-config.js';
-import { COLLECTOR_SERVICE, IMAGES, KUBELLAMA_VERSION } from './images.js';
+import { COLLECTOR_SERVICE, IMAGES, KUBELLAMA_UID, KUBELLAMA_VERSION } from './images.js';
 import { JAEGER_PORTS, JAEGER_SERVICE, jaegerConfig } from './jaeger-config.js';
-import { RUNTIME_UID } from './llama-model-workload.js';
 import { MODEL_DIR, RUNTIME_ENV, RUNTIME_PORT } from './runtime-contract.js';
 
 /** The compose file, relative to the repository root. */
@@ -82,7 +81,7 @@ function composeYaml(): string {
 #
 # Variables (environment or .env): ${v.models.name} (host folder, default ${v.models.default}),
 # ${v.modelFile.name} (default ${v.modelFile.default}), ${v.apiPort.name} (default ${v.apiPort.default}),
-# ${v.jaegerPort.name} (default ${v.jaegerPort.default}). The model must be readable by UID ${RUNTIME_UID}.
+# ${v.jaegerPort.name} (default ${v.jaegerPort.default}). The model must be readable by UID ${KUBELLAMA_UID}.
 
 services:
   ${runtime}:
@@ -99,7 +98,7 @@ services:
     ports:
       - 127.0.0.1:${ref(v.apiPort)}:${RUNTIME_PORT}
     # As in the cluster: the image's non-root user, a read-only root, no capabilities.
-    user: "${RUNTIME_UID}:${RUNTIME_UID}"
+    user: "${KUBELLAMA_UID}:${KUBELLAMA_UID}"
     read_only: true
     tmpfs:
       - /tmp

@@ -6,6 +6,9 @@ import packageJson from '../package.json' with { type: 'json' };
 /** The one source of the version: package.json. */
 export const KUBELLAMA_VERSION: string = packageJson.version;
 
+/** The user kubellama's own images run as (the Dockerfile's `USER`, distroless "nonroot"). */
+export const KUBELLAMA_UID = 65532;
+
 /** Where kubellama's own images live unless a registry override says otherwise. */
 export const DEFAULT_REGISTRY = 'ghcr.io/kubellama';
 

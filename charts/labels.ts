@@ -1,7 +1,7 @@
 // The app.kubernetes.io/* labels every kubellama object carries (Kubernetes' recommended labels),
 // shared by the operator's per-model workloads and the install charts so selectors always agree.
 
-export const PART_OF = 'kubellama';
+import { LABEL_KEYS, PART_OF } from './workload-contract.js';
 
 export interface LabelProps {
   /** The application, e.g. `llama-model`, `otel-collector`. */
@@ -20,14 +20,14 @@ export interface LabelProps {
 export function standardLabels(props: LabelProps): Record<string, string> {
   return {
     ...selectorLabels(props),
-    ...(props.component ? { 'app.kubernetes.io/component': props.component } : {}),
-    ...(props.version ? { 'app.kubernetes.io/version': props.version } : {}),
-    'app.kubernetes.io/part-of': PART_OF,
-    'app.kubernetes.io/managed-by': props.managedBy ?? PART_OF,
+    ...(props.component ? { [LABEL_KEYS.component]: props.component } : {}),
+    ...(props.version ? { [LABEL_KEYS.version]: props.version } : {}),
+    [LABEL_KEYS.partOf]: PART_OF,
+    [LABEL_KEYS.managedBy]: props.managedBy ?? PART_OF,
   };
 }
 
 /** The immutable subset used in selectors: name and instance only (a version bump must not orphan pods). */
 export function selectorLabels(props: Pick<LabelProps, 'name' | 'instance'>): Record<string, string> {
-  return { 'app.kubernetes.io/name': props.name, 'app.kubernetes.io/instance': props.instance };
+  return { [LABEL_KEYS.name]: props.name, [LABEL_KEYS.instance]: props.instance };
 }

@@ -4,8 +4,7 @@
 import type { V1EnvVar } from '@kubernetes/client-node';
 import type { LlamaModelSpec } from '../operator/api/llama-model.js';
 import { MODEL_DIR, RUNTIME_ENV, RUNTIME_PORT } from './runtime-contract.js';
-
-export const RUNTIME_CONTAINER = 'runtime';
+import { WORKLOAD_CONTAINERS } from './workload-contract.js';
 
 /** Downward-API variables the OTEL_RESOURCE_ATTRIBUTES value refers to (declared first: $(VAR) only sees earlier ones). */
 export const POD_ENV = {
@@ -67,7 +66,7 @@ export function telemetryEnv(
     `k8s.deployment.name=${name}`,
     `service.version=${serviceVersion}`,
     // The OpenTelemetry Operator's choice: namespace.pod.container, unique and stable per container.
-    `service.instance.id=${ref(POD_ENV.podNamespace)}.${ref(POD_ENV.podName)}.${RUNTIME_CONTAINER}`,
+    `service.instance.id=${ref(POD_ENV.podNamespace)}.${ref(POD_ENV.podName)}.${WORKLOAD_CONTAINERS.runtime}`,
   ];
   return [
     fieldRef(POD_ENV.podName, 'metadata.name'),
@@ -93,7 +92,11 @@ export function runtimeEnv(name: string, spec: LlamaModelSpec): V1EnvVar[] {
         {
           name: RUNTIME_ENV.threads,
           valueFrom: {
-            resourceFieldRef: { containerName: RUNTIME_CONTAINER, resource: 'limits.cpu', divisor: '1' },
+            resourceFieldRef: {
+              containerName: WORKLOAD_CONTAINERS.runtime,
+              resource: 'limits.cpu',
+              divisor: '1',
+            },
           },
         }
       : { name: RUNTIME_ENV.threads, value: String(spec.runtime.threads) };

@@ -16,14 +16,13 @@ import type {
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { LlamaModelSpec } from '../operator/api/llama-model.js';
-import { KUBELLAMA_VERSION } from './images.js';
+import { KUBELLAMA_UID, KUBELLAMA_VERSION } from './images.js';
 import { selectorLabels, standardLabels } from './labels.js';
 import {
   MODEL_SOURCE_DIR,
   mergeEnv,
   modelLocation,
   pvcSourceClaim,
-  RUNTIME_CONTAINER,
   runtimeEnv,
   type TelemetryDefaults,
   telemetryEnv,
@@ -35,12 +34,11 @@ import {
   RUNTIME_PORT,
   RUNTIME_PORT_NAME,
 } from './runtime-contract.js';
+import { imageTag } from './validate.js';
+import { LLAMA_MODEL_APP, WORKLOAD_CONTAINERS } from './workload-contract.js';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './workload-defaults.js';
 
-/** app.kubernetes.io/name of every object of a model. */
-export const LLAMA_MODEL_APP = 'llama-model';
 export const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
-/** The runtime image's non-root user (distroless "nonroot"). */
-export const RUNTIME_UID = 65532;
 /** Where the pull init container finds spec.model.caBundle (read-only), named by NODE_EXTRA_CA_CERTS. */
 export const CA_BUNDLE_DIR = '/etc/kubellama/ca';
 export const CA_BUNDLE_FILE = `${CA_BUNDLE_DIR}/ca.crt`;
@@ -153,7 +151,7 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
   const location = modelLocation(spec.model.source);
   const sourceClaim = pvcSourceClaim(spec.model.source);
   const env = mergeEnv(
-    [...runtimeEnv(name, spec), ...telemetryEnv(name, spec, props.telemetry, imageTag(image))],
+    [...runtimeEnv(name, spec), ...telemetryEnv(name, spec, props.telemetry, serviceVersion(image))],
     spec.runtime.env,
   );
 
@@ -171,13 +169,7 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
     { name: 'tmp', mountPath: '/tmp' },
     ...(sourceClaim ? [{ name: 'model-source', mountPath: MODEL_SOURCE_DIR, readOnly: true }] : []),
   ];
-  const securityContext = {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
+  const securityContext = restrictedContainerSecurityContext();
   const limits: Record<string, string> = {
     ...stringValues(spec.resources?.limits),
     ...(gpu ? { [spec.gpu.resourceName]: String(spec.gpu.count) } : {}),
@@ -185,7 +177,7 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
   const requests = stringValues(spec.resources?.requests);
 
   const runtime: V1Container = {
-    name: RUNTIME_CONTAINER,
+    name: WORKLOAD_CONTAINERS.runtime,
     image,
     command: ['kubellama-runtime'],
     args: [RUNTIME_COMMANDS.serve, ...spec.runtime.args],
@@ -214,7 +206,7 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
     });
   const pull: V1Container | undefined = location.pull
     ? {
-        name: 'pull',
+        name: WORKLOAD_CONTAINERS.pull,
         image,
         command: ['kubellama-runtime'],
         args: [RUNTIME_COMMANDS.pull, spec.model.source, '--dir', MODEL_DIR],
@@ -250,13 +242,7 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     terminationGracePeriodSeconds: 60,
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: RUNTIME_UID,
-      runAsGroup: RUNTIME_UID,
-      fsGroup: RUNTIME_UID,
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    securityContext: restrictedPodSecurityContext(KUBELLAMA_UID),
     ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),
     ...(tolerations.length ? { tolerations } : {}),
     ...(scheduling.affinity ? { affinity: scheduling.affinity as V1PodSpec['affinity'] } : {}),
@@ -269,15 +255,13 @@ function probe(path: string, timing: { periodSeconds: number; failureThreshold: 
   return { httpGet: { path, port: RUNTIME_PORT_NAME as never }, timeoutSeconds: 2, ...timing };
 }
 
-function stringValues(map: Record<string, number | string> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, String(v)]));
+/** The image's tag, or its digest when it is pinned by digest only. */
+function serviceVersion(image: string): string {
+  return imageTag(image) ?? image.slice(image.indexOf('@') + 1);
 }
 
-function imageTag(image: string): string {
-  const at = image.indexOf('@');
-  const path = at < 0 ? image : image.slice(0, at);
-  const colon = path.lastIndexOf(':');
-  return colon > path.lastIndexOf('/') ? path.slice(colon + 1) : 'latest';
+function stringValues(map: Record<string, number | string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, String(v)]));
 }
 
 /** Renders one model's objects in-process (cdk8s chart.toJson()). */

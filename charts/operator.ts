@@ -6,7 +6,13 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { ApiObject, Chart, type ChartProps, Include } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ChartPropsError } from './chart-props-error.js';
-import { DEFAULT_OTLP_ENDPOINT, IMAGES, KUBELLAMA_VERSION, SYSTEM_NAMESPACE } from './images.js';
+import {
+  DEFAULT_OTLP_ENDPOINT,
+  IMAGES,
+  KUBELLAMA_UID,
+  KUBELLAMA_VERSION,
+  SYSTEM_NAMESPACE,
+} from './images.js';
 import { selectorLabels, standardLabels } from './labels.js';
 import { OPERATOR_ENV, OPERATOR_PATHS, OPERATOR_PORT, OPERATOR_PORT_NAME } from './operator-contract.js';
 import { OPERATOR_CLUSTER_RULES, OPERATOR_LEADER_ELECTION_RULES } from './operator-rbac.js';
@@ -167,7 +173,7 @@ export class OperatorChart extends Chart {
           metadata: { labels },
           spec: {
             serviceAccountName: name,
-            securityContext: restrictedPodSecurityContext(65532),
+            securityContext: restrictedPodSecurityContext(KUBELLAMA_UID),
             containers: [
               {
                 name: 'operator',

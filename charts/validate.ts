@@ -80,10 +80,14 @@ export function checkPositiveInteger(field: string, value: number, max = Number.
   return value;
 }
 
-/** The tag of an image reference (for the version label), or undefined when pinned by digest only. */
+/**
+ * The tag of an image reference (for version labels and service.version): undefined when it is
+ * pinned by digest only, `latest` when it names neither (what a container runtime pulls then).
+ */
 export function imageTag(image: string): string | undefined {
-  const withoutDigest = image.split('@')[0] ?? image;
+  const [withoutDigest = image, digest] = image.split('@');
   const lastSegment = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1);
   const colon = lastSegment.indexOf(':');
-  return colon === -1 ? undefined : lastSegment.slice(colon + 1);
+  if (colon !== -1) return lastSegment.slice(colon + 1);
+  return digest ? undefined : 'latest';
 }

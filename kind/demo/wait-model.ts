@@ -2,12 +2,12 @@
 // changes. The progress is the pull init container's last log line (`kubectl logs -c pull
 // --tail=1`): the LlamaModel's status has no download field yet.
 import { modelLocation } from '../../charts/llama-model-env.js';
+import { WORKLOAD_CONTAINERS } from '../../charts/workload-contract.js';
 import { CONDITION } from '../../operator/api/conditions.js';
 import { GROUP, PLURAL } from '../../operator/api/llama-model.js';
 import { formatCommand, type Runner } from './runner.js';
 
 /** `kubectl logs` names the init container that downloads the model. */
-const PULL_CONTAINER = 'pull';
 const POLL_MS = 3_000;
 
 export interface ModelRef {
@@ -47,7 +47,9 @@ export async function waitForModelReady(
   for (;;) {
     // Logs first: the dry run shows both commands, and a real run shows the last line once more.
     const pullLine = downloads
-      ? await runner.tryCapture(kubectl('logs', `deployment/${model.name}`, '-c', PULL_CONTAINER, '--tail=1'))
+      ? await runner.tryCapture(
+          kubectl('logs', `deployment/${model.name}`, '-c', WORKLOAD_CONTAINERS.pull, '--tail=1'),
+        )
       : undefined;
     const status = await runner.capture(
       kubectl(

@@ -1,5 +1,6 @@
 // The CustomResourceDefinition of LlamaModel, built from the TypeBox schema (npm run crds writes it).
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { LABEL_KEYS, PART_OF } from '../../charts/workload-contract.js';
 import {
   CATEGORIES,
   GROUP,
@@ -22,7 +23,7 @@ export function llamaModelCrd(): V1CustomResourceDefinition {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: CRD_NAME, labels: { 'app.kubernetes.io/part-of': 'kubellama' } },
+    metadata: { name: CRD_NAME, labels: { [LABEL_KEYS.partOf]: PART_OF } },
     spec: {
       group: GROUP,
       scope: 'Namespaced',

@@ -3,7 +3,7 @@
 // namespace, each cache trimmed to the fields read (cache-fields.ts), event → key mapping, periodic
 // resync, and the one Controller (kube/controller.ts) that runs the LlamaModelReconciler.
 import type { V1Deployment, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
-import { LLAMA_MODEL_APP } from '../../charts/llama-model-workload.js';
+import { LABEL_KEYS, LLAMA_MODEL_APP } from '../../charts/workload-contract.js';
 import { GROUP, KIND, type LlamaModel } from '../api/llama-model.js';
 import { Controller, type ReconcileObserver } from '../kube/controller.js';
 import { enqueueMapped, enqueueOwner } from '../kube/enqueue-owner.js';
@@ -29,12 +29,11 @@ export interface LlamaModelManagerOptions {
   readonly onInformerError?: (resource: string, error: unknown) => void;
 }
 
-const INSTANCE_LABEL = 'app.kubernetes.io/instance';
-const CHILD_SELECTOR = `app.kubernetes.io/name=${LLAMA_MODEL_APP}`;
+const CHILD_SELECTOR = `${LABEL_KEYS.name}=${LLAMA_MODEL_APP}`;
 
 /** Pods belong to ReplicaSets; the instance label names their model. */
 function podModelKey(pod: KubeObject): string | undefined {
-  const model = pod.metadata?.labels?.[INSTANCE_LABEL];
+  const model = pod.metadata?.labels?.[LABEL_KEYS.instance];
   return model ? `${pod.metadata?.namespace}/${model}` : undefined;
 }
 
@@ -169,7 +168,7 @@ export class LlamaModelManager {
     // Pods belong to ReplicaSets; the instance label names their model.
     pods.on(
       enqueueMapped((p) => {
-        const model = p.metadata?.labels?.[INSTANCE_LABEL];
+        const model = p.metadata?.labels?.[LABEL_KEYS.instance];
         return model ? { namespace: p.metadata?.namespace ?? '', name: model } : undefined;
       }, enqueue),
     );

@@ -2,14 +2,11 @@
 // replica counts, the scale selector, the endpoint, and the Ready/Progressing/Degraded conditions.
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { selectorLabels } from '../../charts/labels.js';
-import { RUNTIME_CONTAINER } from '../../charts/llama-model-env.js';
-import { LLAMA_MODEL_APP } from '../../charts/llama-model-workload.js';
 import { RUNTIME_PATHS, RUNTIME_PORT } from '../../charts/runtime-contract.js';
+import { LLAMA_MODEL_APP, WORKLOAD_CONTAINERS } from '../../charts/workload-contract.js';
 import { CONDITION, REASON } from '../api/conditions.js';
 import type { LlamaModel, LlamaModelStatus, Phase } from '../api/llama-model.js';
 import { type NewCondition, type StatusCondition, setStatusCondition } from '../kube/conditions.js';
-
-export const PULL_CONTAINER = 'pull';
 
 /** What the pods say, worst first. */
 export interface PodFindings {
@@ -39,19 +36,19 @@ export function inspectPods(pods: readonly V1Pod[]): PodFindings {
       findings.unschedulable ??= scheduled.message ?? 'no node fits the pod';
       continue;
     }
-    const pull = pod.status?.initContainerStatuses?.find((s) => s.name === PULL_CONTAINER);
+    const pull = pod.status?.initContainerStatuses?.find((s) => s.name === WORKLOAD_CONTAINERS.pull);
     if (pull && !pull.ready) {
       const failed = pull.state?.terminated?.exitCode ? pull.state.terminated : pull.lastState?.terminated;
       if (failed && failed.exitCode !== 0) {
         findings.downloadFailed ??=
           failed.message?.trim() ||
-          `${PULL_CONTAINER} exited with code ${failed.exitCode} (${failed.reason ?? 'Error'})`;
+          `${WORKLOAD_CONTAINERS.pull} exited with code ${failed.exitCode} (${failed.reason ?? 'Error'})`;
         continue;
       }
       if (pull.state?.running || pull.state?.waiting) findings.downloading++;
       continue;
     }
-    const runtime = pod.status?.containerStatuses?.find((s) => s.name === RUNTIME_CONTAINER);
+    const runtime = pod.status?.containerStatuses?.find((s) => s.name === WORKLOAD_CONTAINERS.runtime);
     if (!runtime || runtime.ready) continue;
     const crashed = runtime.lastState?.terminated;
     if (

@@ -26,6 +26,8 @@ describe('prop checks', () => {
     expect(imageTag('localhost:5000/otelcol:0.165.0')).toBe('0.165.0');
     expect(imageTag(`ghcr.io/kubellama/runtime:0.1.0@${DIGEST}`)).toBe('0.1.0');
     expect(imageTag(`ghcr.io/kubellama/runtime@${DIGEST}`)).toBeUndefined();
+    // Neither tag nor digest: what a container runtime pulls.
+    expect(imageTag('localhost:5000/kubellama/runtime')).toBe('latest');
   });
 
   it('accepts Kubernetes quantities and refuses the rest', () => {

@@ -14,7 +14,7 @@ import {
   COMPOSE_SERVICES,
   COMPOSE_VARS,
 } from '../../charts/compose.js';
-import { RUNTIME_UID } from '../../charts/llama-model-workload.js';
+import { KUBELLAMA_UID } from '../../charts/images.js';
 import { RUNTIME_PATHS } from '../../charts/runtime-contract.js';
 import { TRACERESPONSE_HEADER } from '../../runtime/server/http-tracing.js';
 import {
@@ -194,7 +194,7 @@ describe.skipIf(skip)('compose.yaml under podman-compose: runtime → collector 
 
   it('runs the runtime as in the cluster: UID 65532, read-only root, no capabilities, model read-only', async () => {
     const inspect = JSON.parse(await podman(['inspect', container(COMPOSE_SERVICES.runtime)]))[0];
-    expect(inspect.Config.User).toBe(`${RUNTIME_UID}:${RUNTIME_UID}`);
+    expect(inspect.Config.User).toBe(`${KUBELLAMA_UID}:${KUBELLAMA_UID}`);
     expect(inspect.HostConfig.ReadonlyRootfs).toBe(true);
     expect(inspect.HostConfig.CapDrop ?? []).toEqual(expect.arrayContaining(['CAP_CHOWN', 'CAP_KILL']));
     expect(inspect.HostConfig.CapAdd ?? []).toEqual([]);

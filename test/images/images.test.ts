@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { OwnImageKey } from '../../charts/images.js';
-import { RUNTIME_UID } from '../../charts/llama-model-workload.js';
+import { KUBELLAMA_UID } from '../../charts/images.js';
 import { formatSize, SIZE_BUDGETS } from '../../images/build-images.js';
 import { KubeClient } from '../../operator/kube/kube-client.js';
 import { buildOwnImages, imageSize } from '../harness/images.js';
@@ -150,7 +150,7 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
     expect(operator.split('\n').filter(Boolean)).toEqual(['kubellama-operator.mjs', 'no-node-modules']);
     for (const key of KEYS) {
       const inspect = JSON.parse(await podman(['image', 'inspect', refs[key]]))[0];
-      expect(inspect.Config.User).toBe(`${RUNTIME_UID}:${RUNTIME_UID}`);
+      expect(inspect.Config.User).toBe(`${KUBELLAMA_UID}:${KUBELLAMA_UID}`);
       expect(inspect.Config.Labels['org.opencontainers.image.version']).toMatch(/^\d+\.\d+\.\d+$/);
       expect(inspect.Config.Labels['org.opencontainers.image.revision']).toBeTruthy();
     }
@@ -169,7 +169,7 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
         '--network=host',
         '--read-only',
         '--user',
-        `${RUNTIME_UID}:${RUNTIME_UID}`,
+        `${KUBELLAMA_UID}:${KUBELLAMA_UID}`,
         '--cap-drop=ALL',
         '--security-opt=no-new-privileges',
         '-v',
@@ -201,7 +201,7 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
       expect(process.serviceName).toBe('runtime-image-test');
       expect(trace.spans.map((s) => s.operationName)).toContain('text_completion tiny');
       const inspect = JSON.parse(await podman(['inspect', container!.name]))[0];
-      expect(inspect.Config.User).toBe(`${RUNTIME_UID}:${RUNTIME_UID}`);
+      expect(inspect.Config.User).toBe(`${KUBELLAMA_UID}:${KUBELLAMA_UID}`);
       expect(inspect.HostConfig.ReadonlyRootfs).toBe(true);
     });
 
@@ -288,7 +288,14 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
           '--trace-endpoint',
           'none',
         ],
-        ['--network=host', '--read-only', '--user', `${RUNTIME_UID}:${RUNTIME_UID}`, '-v', `${dir}:/kube:ro`],
+        [
+          '--network=host',
+          '--read-only',
+          '--user',
+          `${KUBELLAMA_UID}:${KUBELLAMA_UID}`,
+          '-v',
+          `${dir}:/kube:ro`,
+        ],
       );
       try {
         await waitReady(container, port, 60_000);

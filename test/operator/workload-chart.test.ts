@@ -107,6 +107,17 @@ describe('LlamaModel workload construct', () => {
     expect(plain.initContainers![0]!.env?.map((e) => e.name)).not.toContain('NODE_EXTRA_CA_CERTS');
   });
 
+  it('names the runtime image tag as service.version, or its digest when pinned by digest only', () => {
+    const version = (image: string) =>
+      env(render('file:///m.gguf', 0, image)).OTEL_RESOURCE_ATTRIBUTES?.match(
+        /service\.version=([^,]+)/,
+      )?.[1];
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(version('registry.local:5000/runtime:1.2.3')).toBe('1.2.3');
+    expect(version(`registry.local:5000/runtime@${digest}`)).toBe(digest);
+    expect(version('registry.local:5000/runtime')).toBe('latest');
+  });
+
   it('serves a file:// source in place', () => {
     const d = render('file:///opt/models/m.gguf');
     expect(d.spec?.template.spec?.initContainers).toBeUndefined();

@@ -1,0 +1,27 @@
+// The names a LlamaModel's workload (charts/llama-model-workload.ts renders it) shares with the code
+// that finds and reads it back: the operator's informers and status, the collector's k8s_attributes
+// labels and the demo's wait. Renaming one here renames it on every side.
+
+/** Kubernetes' recommended label keys, on every kubellama object (charts/labels.ts sets them). */
+export const LABEL_KEYS = {
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  component: 'app.kubernetes.io/component',
+  version: 'app.kubernetes.io/version',
+  partOf: 'app.kubernetes.io/part-of',
+  managedBy: 'app.kubernetes.io/managed-by',
+} as const;
+
+/** The value of app.kubernetes.io/part-of (and managed-by) on every kubellama object. */
+export const PART_OF = 'kubellama';
+
+/** app.kubernetes.io/name of every object of a model; app.kubernetes.io/instance is the model's name. */
+export const LLAMA_MODEL_APP = 'llama-model';
+
+/** The containers of a model's pod. */
+export const WORKLOAD_CONTAINERS = {
+  /** `kubellama-runtime serve`. */
+  runtime: 'runtime',
+  /** The init container `kubellama-runtime pull` (only for sources that are downloaded). */
+  pull: 'pull',
+} as const;
