@@ -5,7 +5,6 @@ import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { ChartPropsError } from './chart-props-error.js';
 import {
   COLLECTOR_PORTS,
   COLLECTOR_SELF_METRICS_PORT,
@@ -18,7 +17,13 @@ import { JAEGER_PORTS, JAEGER_SERVICE } from './jaeger-config.js';
 import { selectorLabels, standardLabels } from './labels.js';
 import { systemNamespace } from './system-namespace.js';
 import type { TailSamplingOptions } from './tail-sampling.js';
-import { checkDnsLabel, checkImage, checkPositiveInteger, imageTag } from './validate.js';
+import {
+  checkDnsLabel,
+  checkImage,
+  checkOtlpGrpcEndpoint,
+  checkPositiveInteger,
+  imageTag,
+} from './validate.js';
 import {
   configChecksumAnnotations,
   containerResources,
@@ -72,15 +77,10 @@ export class CollectorChart extends Chart {
     const image = checkImage('image', props.image ?? IMAGES.collector);
     const replicas = checkPositiveInteger('replicas', props.replicas ?? 1, 100);
     const clusterName = checkDnsLabel('clusterName', props.clusterName ?? 'kubellama');
-    const jaegerEndpoint =
-      props.jaegerEndpoint ?? `http://${JAEGER_SERVICE}.${namespace}.svc:${JAEGER_PORTS.otlpGrpc}`;
-    if (!/^(https?:\/\/)?[^/\s:]+:\d+$/.test(jaegerEndpoint)) {
-      throw new ChartPropsError(
-        'jaegerEndpoint',
-        `"${jaegerEndpoint}" is not an OTLP/gRPC endpoint`,
-        'Give host and port, e.g. "http://jaeger.observability.svc:4317"',
-      );
-    }
+    const jaegerEndpoint = checkOtlpGrpcEndpoint(
+      'jaegerEndpoint',
+      props.jaegerEndpoint ?? `http://${JAEGER_SERVICE}.${namespace}.svc:${JAEGER_PORTS.otlpGrpc}`,
+    );
     const name = COLLECTOR_SERVICE;
 
     if (props.createNamespace ?? true) systemNamespace(this, namespace);

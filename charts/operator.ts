@@ -17,7 +17,14 @@ import { selectorLabels, standardLabels } from './labels.js';
 import { OPERATOR_ENV, OPERATOR_PATHS, OPERATOR_PORT, OPERATOR_PORT_NAME } from './operator-contract.js';
 import { OPERATOR_CLUSTER_RULES, OPERATOR_LEADER_ELECTION_RULES } from './operator-rbac.js';
 import { systemNamespace } from './system-namespace.js';
-import { checkDnsLabel, checkDnsSubdomain, checkImage, checkPositiveInteger, imageTag } from './validate.js';
+import {
+  checkDnsLabel,
+  checkDnsSubdomain,
+  checkImage,
+  checkOtlpGrpcEndpoint,
+  checkPositiveInteger,
+  imageTag,
+} from './validate.js';
 import {
   containerResources,
   type ResourceProps,
@@ -77,14 +84,7 @@ export class OperatorChart extends Chart {
     const image = checkImage('image', props.image ?? IMAGES.operator);
     const runtimeImage = checkImage('runtimeImage', props.runtimeImage ?? IMAGES.runtime);
     const runtimeCudaImage = checkImage('runtimeCudaImage', props.runtimeCudaImage ?? IMAGES.runtimeCuda);
-    const otlpEndpoint = props.otlpEndpoint ?? DEFAULT_OTLP_ENDPOINT;
-    if (!/^https?:\/\/[^/\s]+$/.test(otlpEndpoint)) {
-      throw new ChartPropsError(
-        'otlpEndpoint',
-        `"${otlpEndpoint}" is not an OTLP/gRPC endpoint URL`,
-        'Give scheme, host and port only, e.g. "http://otel-collector.kubellama-system.svc:4317"',
-      );
-    }
+    const otlpEndpoint = checkOtlpGrpcEndpoint('otlpEndpoint', props.otlpEndpoint ?? DEFAULT_OTLP_ENDPOINT);
     const replicas = checkPositiveInteger('replicas', props.replicas ?? 1, 10);
     const samplingRatio = props.samplingRatio ?? 1;
     if (!(samplingRatio >= 0 && samplingRatio <= 1)) {

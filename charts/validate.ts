@@ -3,8 +3,37 @@ import { ChartPropsError } from './chart-props-error.js';
 
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-// Kubernetes resource.Quantity: a decimal number with an optional binary/decimal suffix.
-const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+/**
+ * Kubernetes resource.Quantity, as controller-gen writes it into CRDs: a decimal number with an
+ * optional binary (Ki…Ei), decimal (n…E) or exponent suffix. The CRD schema and the chart checks
+ * both use this one pattern.
+ */
+export const QUANTITY_PATTERN =
+  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+const QUANTITY = new RegExp(QUANTITY_PATTERN);
+
+/**
+ * An OTLP/gRPC endpoint: http(s)://HOST[:PORT], no path (gRPC has none). The operator's flags, the
+ * CRD's spec.telemetry.endpoint and the install charts all check it with this one pattern.
+ */
+export const OTLP_GRPC_ENDPOINT_PATTERN = '^https?://[^\\s/]+/?$';
+const OTLP_GRPC_ENDPOINT = new RegExp(OTLP_GRPC_ENDPOINT_PATTERN);
+
+export function isOtlpGrpcEndpoint(value: string): boolean {
+  return OTLP_GRPC_ENDPOINT.test(value);
+}
+
+/** An OTLP/gRPC endpoint (see OTLP_GRPC_ENDPOINT_PATTERN). */
+export function checkOtlpGrpcEndpoint(field: string, value: string): string {
+  if (!isOtlpGrpcEndpoint(value)) {
+    throw new ChartPropsError(
+      field,
+      `"${value}" is not an OTLP/gRPC endpoint URL`,
+      'Give scheme, host and port only, e.g. "http://otel-collector.kubellama-system.svc:4317"',
+    );
+  }
+  return value;
+}
 // An image reference pinned by tag or digest: registry/repo[:tag][@sha256:…] with a tag or digest.
 const PINNED_IMAGE =
   /^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:\d+)?(\/[a-z0-9._-]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
@@ -34,7 +63,8 @@ export function checkDnsSubdomain(field: string, value: string): string {
 }
 
 export function checkQuantity(field: string, value: string): string {
-  if (!QUANTITY.test(value)) {
+  // Resources are never negative (the API server would refuse them later, less clearly).
+  if (!QUANTITY.test(value) || value.startsWith('-')) {
     throw new ChartPropsError(
       field,
       `"${value}" is not a Kubernetes quantity`,

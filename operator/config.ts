@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_OTLP_ENDPOINT, IMAGES, SYSTEM_NAMESPACE } from '../charts/images.js';
-import { OPERATOR_ENV } from '../charts/operator-contract.js';
+import { OPERATOR_ENV, OPERATOR_PORT } from '../charts/operator-contract.js';
+import { isOtlpGrpcEndpoint } from '../charts/validate.js';
 import { LOG_LEVEL_ENV, type LogLevel, parseLogLevel } from '../lib/log.js';
 
 // Chosen from `npm run bench:operator` (operator/README.md, "At scale").
@@ -58,7 +59,7 @@ function positiveInt(value: string): number {
 }
 
 function endpoint(value: string): string {
-  if (value !== 'none' && !/^https?:\/\/[^\s/]+/.test(value)) {
+  if (value !== 'none' && !isOtlpGrpcEndpoint(value)) {
     throw new InvalidArgumentError('must be http(s)://HOST:PORT');
   }
   return value;
@@ -138,7 +139,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     )
     .addOption(
       new Option('--health-port <port>', 'port of /healthz, /readyz and /metrics')
-        .default(env[OPERATOR_ENV.healthPort] ?? 8081)
+        .default(env[OPERATOR_ENV.healthPort] ?? OPERATOR_PORT)
         .argParser(positiveInt),
     )
     .addOption(

@@ -4,6 +4,7 @@
 
 import type { V1EnvVar, V1Toleration } from '@kubernetes/client-node';
 import { type Static, Type } from '@sinclair/typebox';
+import { OTLP_GRPC_ENDPOINT_PATTERN } from '../../charts/validate.js';
 import { cel, IntOrString, OpaqueObject, Quantity, StringEnum, StringMap } from './schema-helpers.js';
 
 export const GROUP = 'inference.kubellama.dev';
@@ -266,7 +267,8 @@ const Telemetry = Type.Object(
         description:
           "OTLP/gRPC endpoint (http://HOST:PORT). Empty: the operator's default (the kubellama collector).",
         maxLength: 512,
-        pattern: '^(https?://[^\\s/]+(/\\S*)?)?$',
+        // Empty, or an OTLP/gRPC endpoint.
+        pattern: `^$|${OTLP_GRPC_ENDPOINT_PATTERN}`,
       }),
     ),
     samplingRatio: Type.Optional(

@@ -1,6 +1,7 @@
 // Small TypeBox builders for the shapes a Kubernetes structural schema needs (string enums,
 // int-or-string, quantities, CEL rules) so llama-model.ts reads like the API it declares.
 import { type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
+import { QUANTITY_PATTERN } from '../../charts/validate.js';
 
 /** One CEL rule as the API server expects it in `x-kubernetes-validations`. */
 export interface CelRule {
@@ -37,10 +38,6 @@ export function IntOrString(
     ...options,
   });
 }
-
-// resource.Quantity's pattern, as controller-gen writes it for core types.
-const QUANTITY_PATTERN =
-  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 
 export function Quantity(description: string): TUnsafe<number | string> {
   return IntOrString({ description, pattern: QUANTITY_PATTERN });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ChartPropsError } from '../../charts/chart-props-error.js';
-import { checkImage, checkQuantity, checkRegistry, imageTag } from '../../charts/validate.js';
+import {
+  checkImage,
+  checkQuantity,
+  checkRegistry,
+  imageTag,
+  isOtlpGrpcEndpoint,
+} from '../../charts/validate.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -28,6 +34,13 @@ describe('prop checks', () => {
     expect(imageTag(`ghcr.io/kubellama/runtime@${DIGEST}`)).toBeUndefined();
     // Neither tag nor digest: what a container runtime pulls.
     expect(imageTag('localhost:5000/kubellama/runtime')).toBe('latest');
+  });
+
+  it('accepts OTLP/gRPC endpoints as http(s)://HOST[:PORT] only', () => {
+    for (const ok of ['http://otel:4317', 'https://otel.ns.svc:4317/', 'http://[::1]:4317', 'http://otel'])
+      expect(isOtlpGrpcEndpoint(ok), ok).toBe(true);
+    for (const bad of ['otel:4317', 'http://otel:4318/v1/traces', 'grpc://otel:4317', 'http:// otel', ''])
+      expect(isOtlpGrpcEndpoint(bad), bad).toBe(false);
   });
 
   it('accepts Kubernetes quantities and refuses the rest', () => {

@@ -145,6 +145,11 @@ const INVALID: Array<[string, Record<string, unknown>, RegExp]> = [
   ],
   ['endpoint not a URL', { telemetry: { endpoint: 'collector:4317' } }, /spec\.telemetry\.endpoint/],
   [
+    'endpoint with a path (OTLP/gRPC has none)',
+    { telemetry: { endpoint: 'http://collector:4318/v1/traces' } },
+    /spec\.telemetry\.endpoint/,
+  ],
+  [
     'captureContent not a boolean',
     { telemetry: { captureContent: 'yes' } },
     /spec\.telemetry\.captureContent.*boolean/,
