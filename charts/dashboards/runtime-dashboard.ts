@@ -1,6 +1,6 @@
 // The Grafana dashboard for kubellama-runtime, generated so that every query names a metric from
 // RUNTIME_METRICS (a rename there is a type error here, not an empty panel).
-import { RUNTIME_METRICS, type RuntimeMetricKey } from '../runtime-metrics.js';
+import { RUNTIME_METRICS, type RuntimeMetricKey } from '../metrics-contract.js';
 import { SPAN_METRICS, SPAN_METRICS_LABELS } from '../span-metrics.js';
 
 export const RUNTIME_DASHBOARD_UID = 'kubellama-runtime';

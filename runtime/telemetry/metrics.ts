@@ -1,6 +1,7 @@
 // The runtime's instruments (DESIGN.md, "Metrics"): GenAI histograms in seconds with the conventions'
 // buckets, llama.cpp server's counters, and gauges read from the engine when collected.
 import type { Attributes, Meter } from '@opentelemetry/api';
+import { RUNTIME_METRICS, type RuntimeMetric } from '../../charts/metrics-contract.js';
 import type { ModelInfo } from '../engine/types.js';
 import {
   ATTR_ERROR_TYPE,
@@ -20,22 +21,6 @@ import {
   GEN_AI_TOKEN_TYPE_INPUT,
   GEN_AI_TOKEN_TYPE_OUTPUT,
   LLAMA_GPU_NONE,
-  METRIC_GEN_AI_SERVER_REQUEST_DURATION,
-  METRIC_GEN_AI_SERVER_TIME_PER_OUTPUT_TOKEN,
-  METRIC_GEN_AI_SERVER_TIME_TO_FIRST_TOKEN,
-  METRIC_GEN_AI_SERVER_TOKEN_USAGE,
-  METRIC_LLAMA_GPU_DEVICES,
-  METRIC_LLAMA_MEMORY_RAM,
-  METRIC_LLAMA_MEMORY_VRAM,
-  METRIC_LLAMA_MODEL_LOAD_DURATION,
-  METRIC_LLAMACPP_BATCH_SIZE,
-  METRIC_LLAMACPP_KV_CACHE_USAGE,
-  METRIC_LLAMACPP_PROMPT_SECONDS,
-  METRIC_LLAMACPP_PROMPT_TOKENS,
-  METRIC_LLAMACPP_REQUESTS_DEFERRED,
-  METRIC_LLAMACPP_REQUESTS_PROCESSING,
-  METRIC_LLAMACPP_TOKENS_PREDICTED,
-  METRIC_LLAMACPP_TOKENS_PREDICTED_SECONDS,
 } from './semconv.js';
 
 /** What the gauges read when metrics are collected. */
@@ -61,6 +46,19 @@ export interface RequestMeasurement {
   readonly errorType?: string;
 }
 
+// Every instrument takes its name, unit and description from the one table (charts/metrics-contract.ts).
+const M = RUNTIME_METRICS;
+const histogram = (meter: Meter, m: RuntimeMetric, buckets: number[]) =>
+  meter.createHistogram(m.otelName, {
+    unit: m.unit,
+    description: m.description,
+    advice: { explicitBucketBoundaries: buckets },
+  });
+const counter = (meter: Meter, m: RuntimeMetric) =>
+  meter.createCounter(m.otelName, { unit: m.unit, description: m.description });
+const gauge = (meter: Meter, m: RuntimeMetric) =>
+  meter.createObservableGauge(m.otelName, { unit: m.unit, description: m.description });
+
 export class RuntimeMetrics {
   readonly #requestDuration;
   readonly #timeToFirstToken;
@@ -74,96 +72,32 @@ export class RuntimeMetrics {
   #loaded: ModelInfo | undefined;
 
   constructor(meter: Meter, source: GaugeSource | undefined) {
-    this.#requestDuration = meter.createHistogram(METRIC_GEN_AI_SERVER_REQUEST_DURATION, {
-      unit: 's',
-      description: 'Time to serve a GenAI request',
-      advice: { explicitBucketBoundaries: BUCKETS_REQUEST_DURATION },
+    this.#requestDuration = histogram(meter, M.requestDuration, BUCKETS_REQUEST_DURATION);
+    this.#timeToFirstToken = histogram(meter, M.timeToFirstToken, BUCKETS_TIME_TO_FIRST_TOKEN);
+    this.#timePerOutputToken = histogram(meter, M.timePerOutputToken, BUCKETS_TIME_PER_OUTPUT_TOKEN);
+    this.#tokenUsage = histogram(meter, M.tokenUsage, BUCKETS_TOKEN_USAGE);
+    this.#promptTokens = counter(meter, M.promptTokens);
+    this.#promptSeconds = counter(meter, M.promptSeconds);
+    this.#tokensPredicted = counter(meter, M.tokensPredicted);
+    this.#tokensPredictedSeconds = counter(meter, M.tokensPredictedSeconds);
+    this.#batchSize = histogram(meter, M.batchSize, BUCKETS_BATCH_SIZE);
+    gauge(meter, M.modelLoadDuration).addCallback((result) => {
+      if (this.#loaded) result.observe(this.#loaded.loadSeconds);
     });
-    this.#timeToFirstToken = meter.createHistogram(METRIC_GEN_AI_SERVER_TIME_TO_FIRST_TOKEN, {
-      unit: 's',
-      description: 'Time from the request to the first generated token, queueing included',
-      advice: { explicitBucketBoundaries: BUCKETS_TIME_TO_FIRST_TOKEN },
-    });
-    this.#timePerOutputToken = meter.createHistogram(METRIC_GEN_AI_SERVER_TIME_PER_OUTPUT_TOKEN, {
-      unit: 's',
-      description: 'Decode time per output token after the first',
-      advice: { explicitBucketBoundaries: BUCKETS_TIME_PER_OUTPUT_TOKEN },
-    });
-    this.#tokenUsage = meter.createHistogram(METRIC_GEN_AI_SERVER_TOKEN_USAGE, {
-      unit: '{token}',
-      description: 'Tokens per request, by gen_ai.token.type',
-      advice: { explicitBucketBoundaries: BUCKETS_TOKEN_USAGE },
-    });
-    this.#promptTokens = meter.createCounter(METRIC_LLAMACPP_PROMPT_TOKENS, {
-      unit: '{token}',
-      description: 'Prompt tokens evaluated (cached prefix tokens excluded)',
-    });
-    this.#promptSeconds = meter.createCounter(METRIC_LLAMACPP_PROMPT_SECONDS, {
-      unit: 's',
-      description: 'Seconds spent evaluating prompts',
-    });
-    this.#tokensPredicted = meter.createCounter(METRIC_LLAMACPP_TOKENS_PREDICTED, {
-      unit: '{token}',
-      description: 'Tokens generated',
-    });
-    this.#tokensPredictedSeconds = meter.createCounter(METRIC_LLAMACPP_TOKENS_PREDICTED_SECONDS, {
-      unit: 's',
-      description: 'Seconds spent generating tokens',
-    });
-    this.#batchSize = meter.createHistogram(METRIC_LLAMACPP_BATCH_SIZE, {
-      unit: '{sequence}',
-      description: 'Sequences in each llama_decode (llama-server: n_busy_slots_per_decode = sum / count)',
-      advice: { explicitBucketBoundaries: BUCKETS_BATCH_SIZE },
-    });
-    meter
-      .createObservableGauge(METRIC_LLAMA_MODEL_LOAD_DURATION, {
-        unit: 's',
-        description: 'Time the model took to load',
-      })
-      .addCallback((result) => {
-        if (this.#loaded) result.observe(this.#loaded.loadSeconds);
+    gauge(meter, M.gpuDevices).addCallback((result) => {
+      const backend = this.#loaded?.backend;
+      if (!backend) return;
+      result.observe(backend.used === false ? 0 : backend.devices.length, {
+        [ATTR_LLAMA_GPU]: backend.used === false ? LLAMA_GPU_NONE : backend.used,
+        [ATTR_LLAMA_GPU_FALLBACK]: backend.fallback,
       });
-    meter
-      .createObservableGauge(METRIC_LLAMA_GPU_DEVICES, {
-        unit: '{device}',
-        description:
-          'GPU devices llama.cpp runs on (0 on the CPU), by backend and whether it fell back to the CPU',
-      })
-      .addCallback((result) => {
-        const backend = this.#loaded?.backend;
-        if (!backend) return;
-        result.observe(backend.used === false ? 0 : backend.devices.length, {
-          [ATTR_LLAMA_GPU]: backend.used === false ? LLAMA_GPU_NONE : backend.used,
-          [ATTR_LLAMA_GPU_FALLBACK]: backend.fallback,
-        });
-      });
+    });
     if (!source) return;
-    meter
-      .createObservableGauge(METRIC_LLAMACPP_REQUESTS_PROCESSING, {
-        unit: '{request}',
-        description: 'Requests holding a sequence',
-      })
-      .addCallback((result) => result.observe(source.stats().processing));
-    meter
-      .createObservableGauge(METRIC_LLAMACPP_REQUESTS_DEFERRED, {
-        unit: '{request}',
-        description: 'Requests waiting for a sequence',
-      })
-      .addCallback((result) => result.observe(source.stats().deferred));
-    meter
-      .createObservableGauge(METRIC_LLAMACPP_KV_CACHE_USAGE, {
-        unit: '1',
-        description: 'Share of KV cache cells in use',
-      })
-      .addCallback((result) => result.observe(source.stats().kvCacheUsage));
-    const ram = meter.createObservableGauge(METRIC_LLAMA_MEMORY_RAM, {
-      unit: 'By',
-      description: 'Resident memory of the runtime process (what counts against the pod limit)',
-    });
-    const vram = meter.createObservableGauge(METRIC_LLAMA_MEMORY_VRAM, {
-      unit: 'By',
-      description: 'VRAM in use, from node-llama-cpp',
-    });
+    gauge(meter, M.requestsProcessing).addCallback((result) => result.observe(source.stats().processing));
+    gauge(meter, M.requestsDeferred).addCallback((result) => result.observe(source.stats().deferred));
+    gauge(meter, M.kvCacheUsage).addCallback((result) => result.observe(source.stats().kvCacheUsage));
+    const ram = gauge(meter, M.ramUsage);
+    const vram = gauge(meter, M.vramUsage);
     meter.addBatchObservableCallback(
       async (result) => {
         const memory = await source.memory();

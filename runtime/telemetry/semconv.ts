@@ -37,7 +37,6 @@ export const ATTR_LLAMA_TIME_TO_FIRST_TOKEN = TRACE_ATTRIBUTES.timeToFirstToken;
 export const ATTR_LLAMA_PREFILL_DURATION = 'llama.request.prefill_duration' as const;
 export const ATTR_LLAMA_DECODE_DURATION = 'llama.request.decode_duration' as const;
 export const ATTR_LLAMA_ABORTED = 'llama.request.aborted' as const;
-export const ATTR_LLAMA_QUEUE_DEPTH = 'llama.queue.depth' as const;
 export const ATTR_LLAMA_PROMPT_TOKENS = 'llama.prompt.tokens' as const;
 export const ATTR_LLAMA_PROMPT_CACHED_TOKENS = 'llama.prompt.cached_tokens' as const;
 export const ATTR_LLAMA_PROMPT_EVALUATED_TOKENS = 'llama.prompt.evaluated_tokens' as const;
@@ -79,29 +78,7 @@ export const ATTR_ERROR_TYPE = 'error.type' as const;
 /** `always` keeps the trace in the gateway's tail sampling (from the request's W3C baggage). */
 export const ATTR_KUBELLAMA_SAMPLE = TRACE_ATTRIBUTES.sample;
 
-// Metric names. gen_ai.server.* are the conventions'; the token histogram mirrors
-// gen_ai.client.token.usage on the server side; llamacpp.* match llama.cpp server's own counters.
-// The counters carry `_total` in their OTel names (against OTel's naming advice) so that both
-// Prometheus paths name them alike: this process's /metrics (whose exporter adds `_total` only when
-// missing) and the collector's prometheus exporter (which, without suffixes, adds nothing).
-export const METRIC_GEN_AI_SERVER_REQUEST_DURATION = 'gen_ai.server.request.duration' as const;
-export const METRIC_GEN_AI_SERVER_TIME_TO_FIRST_TOKEN = 'gen_ai.server.time_to_first_token' as const;
-export const METRIC_GEN_AI_SERVER_TIME_PER_OUTPUT_TOKEN = 'gen_ai.server.time_per_output_token' as const;
-export const METRIC_GEN_AI_SERVER_TOKEN_USAGE = 'gen_ai.server.token.usage' as const;
-export const METRIC_LLAMACPP_PROMPT_TOKENS = 'llamacpp.prompt_tokens_total' as const;
-export const METRIC_LLAMACPP_PROMPT_SECONDS = 'llamacpp.prompt_seconds_total' as const;
-export const METRIC_LLAMACPP_TOKENS_PREDICTED = 'llamacpp.tokens_predicted_total' as const;
-export const METRIC_LLAMACPP_TOKENS_PREDICTED_SECONDS = 'llamacpp.tokens_predicted_seconds_total' as const;
-export const METRIC_LLAMACPP_REQUESTS_PROCESSING = 'llamacpp.requests_processing' as const;
-export const METRIC_LLAMACPP_REQUESTS_DEFERRED = 'llamacpp.requests_deferred' as const;
-export const METRIC_LLAMACPP_KV_CACHE_USAGE = 'llamacpp.kv_cache_usage_ratio' as const;
-/** Sequences in each llama_decode: llama-server's n_busy_slots_per_decode, as a distribution. */
-export const METRIC_LLAMACPP_BATCH_SIZE = 'llamacpp.batch_size' as const;
-export const METRIC_LLAMA_MEMORY_RAM = 'llama.memory.ram.used' as const;
-export const METRIC_LLAMA_MEMORY_VRAM = 'llama.memory.vram.used' as const;
-export const METRIC_LLAMA_MODEL_LOAD_DURATION = 'llama.model.load.duration' as const;
-/** Info-style gauge: GPU devices in use (0 on the CPU), by llama.gpu and llama.gpu.fallback. */
-export const METRIC_LLAMA_GPU_DEVICES = 'llama.gpu.devices' as const;
+// Metric names, units and descriptions: charts/metrics-contract.ts (the dashboard reads them too).
 
 /** Bucket boundaries the GenAI conventions advise for each histogram. */
 export const BUCKETS_REQUEST_DURATION = [

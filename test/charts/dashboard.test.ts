@@ -4,7 +4,7 @@ import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { DashboardChart } from '../../charts/dashboard.js';
 import { RUNTIME_DASHBOARD_FILE, runtimeDashboard } from '../../charts/dashboards/runtime-dashboard.js';
-import { prometheusSeriesNames, RUNTIME_METRICS } from '../../charts/runtime-metrics.js';
+import { prometheusSeriesNames, RUNTIME_METRICS } from '../../charts/metrics-contract.js';
 import { SPAN_METRICS } from '../../charts/span-metrics.js';
 import { recordRuntimeMetrics, sampleNames } from './helpers/record-runtime-metrics.js';
 

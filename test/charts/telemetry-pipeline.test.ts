@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { collectorConfig } from '../../charts/collector-config.js';
-import { prometheusSeriesNames, RUNTIME_METRICS } from '../../charts/runtime-metrics.js';
+import { prometheusSeriesNames, RUNTIME_METRICS } from '../../charts/metrics-contract.js';
 import {
   type Collector,
   httpGet,

@@ -1,7 +1,7 @@
 // Records one data point on every instrument in RUNTIME_METRICS, named and typed as the runtime
 // declares them, so tests can see the names that real exporters give them.
 import type { Meter } from '@opentelemetry/api';
-import { RUNTIME_METRICS } from '../../../charts/runtime-metrics.js';
+import { RUNTIME_METRICS } from '../../../charts/metrics-contract.js';
 
 export function recordRuntimeMetrics(meter: Meter, attributes: Record<string, string> = {}): void {
   for (const metric of Object.values(RUNTIME_METRICS)) {

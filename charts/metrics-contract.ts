@@ -1,9 +1,10 @@
-// The metrics kubellama-runtime exposes (OTLP and its Prometheus /metrics), by the names on its
-// /metrics page: what the Grafana dashboard queries. The OTel name maps to the Prometheus one as the
-// OpenTelemetry JS Prometheus exporter does it: "." becomes "_", no unit suffix, and monotonic
-// counters gain `_total` (ours already end in it, so the collector's prometheus exporter, which adds
-// no suffixes, gives the very same names). charts/ may not import runtime/ (the operator imports charts/), so the
-// names are repeated here; tests check them against runtime/telemetry and a live runtime's /metrics.
+// The contract between kubellama-runtime (which records these metrics: runtime/telemetry/metrics.ts
+// creates every instrument from this table, name, unit and description) and what reads them (the
+// Grafana dashboard, alerts, the collector's prometheus exporter). The OTel name maps to the
+// Prometheus one as the OpenTelemetry JS Prometheus exporter does it: "." becomes "_", no unit
+// suffix, and monotonic counters gain `_total` (ours already end in it — against OTel's naming
+// advice — so the collector's prometheus exporter, which adds no suffixes, gives the very same names).
+// gen_ai.server.* are the GenAI conventions'; llamacpp.* match llama.cpp server's own metrics.
 
 export type RuntimeMetricType = 'histogram' | 'counter' | 'gauge';
 
@@ -29,13 +30,13 @@ export const RUNTIME_METRICS = {
     'gen_ai.server.request.duration',
     'histogram',
     's',
-    'Time from request to last byte',
+    'Time to serve a GenAI request',
   ),
   timeToFirstToken: metric(
     'gen_ai.server.time_to_first_token',
     'histogram',
     's',
-    'Time to the first generated token',
+    'Time from the request to the first generated token, queueing included',
   ),
   timePerOutputToken: metric(
     'gen_ai.server.time_per_output_token',
@@ -47,16 +48,21 @@ export const RUNTIME_METRICS = {
     'gen_ai.server.token.usage',
     'histogram',
     '{token}',
-    'Tokens per request by gen_ai.token.type',
+    'Tokens per request, by gen_ai.token.type',
   ),
-  promptTokens: metric('llamacpp.prompt_tokens_total', 'counter', '{token}', 'Prompt tokens evaluated'),
-  promptSeconds: metric('llamacpp.prompt_seconds_total', 'counter', 's', 'Time spent evaluating prompts'),
+  promptTokens: metric(
+    'llamacpp.prompt_tokens_total',
+    'counter',
+    '{token}',
+    'Prompt tokens evaluated (cached prefix tokens excluded)',
+  ),
+  promptSeconds: metric('llamacpp.prompt_seconds_total', 'counter', 's', 'Seconds spent evaluating prompts'),
   tokensPredicted: metric('llamacpp.tokens_predicted_total', 'counter', '{token}', 'Tokens generated'),
   tokensPredictedSeconds: metric(
     'llamacpp.tokens_predicted_seconds_total',
     'counter',
     's',
-    'Time spent generating',
+    'Seconds spent generating tokens',
   ),
   requestsProcessing: metric(
     'llamacpp.requests_processing',
@@ -68,23 +74,28 @@ export const RUNTIME_METRICS = {
     'llamacpp.requests_deferred',
     'gauge',
     '{request}',
-    'Requests waiting in the queue',
+    'Requests waiting for a sequence',
   ),
-  kvCacheUsage: metric('llamacpp.kv_cache_usage_ratio', 'gauge', '1', 'Share of the KV cache in use'),
+  kvCacheUsage: metric('llamacpp.kv_cache_usage_ratio', 'gauge', '1', 'Share of KV cache cells in use'),
   batchSize: metric(
     'llamacpp.batch_size',
     'histogram',
     '{sequence}',
-    'Sequences in each llama_decode (llama-server: n_busy_slots_per_decode)',
+    'Sequences in each llama_decode (llama-server: n_busy_slots_per_decode = sum / count)',
   ),
-  ramUsage: metric('llama.memory.ram.used', 'gauge', 'By', 'RAM the model and context use'),
-  vramUsage: metric('llama.memory.vram.used', 'gauge', 'By', 'VRAM the model and context use'),
+  ramUsage: metric(
+    'llama.memory.ram.used',
+    'gauge',
+    'By',
+    'Resident memory of the runtime process (what counts against the pod limit)',
+  ),
+  vramUsage: metric('llama.memory.vram.used', 'gauge', 'By', 'VRAM in use, from node-llama-cpp'),
   modelLoadDuration: metric('llama.model.load.duration', 'gauge', 's', 'Time the model took to load'),
   gpuDevices: metric(
     'llama.gpu.devices',
     'gauge',
     '{device}',
-    'GPU devices llama.cpp runs on (0 on the CPU), by llama_gpu and llama_gpu_fallback',
+    'GPU devices llama.cpp runs on (0 on the CPU), by backend and whether it fell back to the CPU',
   ),
 } as const satisfies Record<string, RuntimeMetric>;
 
