@@ -166,7 +166,7 @@ const PANELS: readonly Panel[] = [
   {
     title: 'Memory',
     unit: 'bytes',
-    description: 'RAM and VRAM in use by the model and its context',
+    description: `RAM: ${RUNTIME_METRICS.ramUsage.description}. VRAM: ${RUNTIME_METRICS.vramUsage.description}.`,
     targets: [
       { expr: `sum by (instance) (${name('ramUsage')}${SELECTOR})`, legendFormat: 'RAM {{instance}}' },
       { expr: `sum by (instance) (${name('vramUsage')}${SELECTOR})`, legendFormat: 'VRAM {{instance}}' },
