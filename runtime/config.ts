@@ -1,34 +1,23 @@
-// `serve` settings: each from its flag, else its environment variable (names in the shared runtime
+// Runtime settings: each from its flag, else its environment variable (names in the shared runtime
 // contract), else the default. Read once, validated here, with errors that name the flag and variable.
+// ModelConfig is what loading and tracing a model needs (`complete` reads only that); ServeConfig
+// adds the server's settings (`serve`).
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { MODEL_DIR, RUNTIME_ENV, RUNTIME_PORT, type TraceDetail } from '../charts/runtime-contract.js';
 import { defaultThreads } from './engine/cpu-quota.js';
 
-export interface ServeConfig {
+export interface ModelConfig {
   /** Path or URI of the model (URIs are pulled into modelDir first). */
   readonly model: string;
   /** Name clients use in `model`. @default the file name without .gguf */
   readonly modelAlias: string;
-  /** @default '0.0.0.0' */
-  readonly host: string;
-  /** @default 8080 (RUNTIME_PORT) */
-  readonly port: number;
   /** @default the model's training context, capped at 4096 */
   readonly contextSize: number | undefined;
-  /** @default 1 */
-  readonly parallel: number;
   /** @default the container's CPU quota */
   readonly threads: number;
   /** @default 'auto' */
   readonly gpuLayers: number | 'auto' | 'max';
-  readonly batchSize: number | undefined;
-  /** Required as a Bearer token when set. */
-  readonly apiKey: string | undefined;
-  /** @default 16 */
-  readonly maxQueue: number;
-  /** Seconds a request may run before its generation is stopped. @default 600 */
-  readonly requestTimeoutSeconds: number;
   /** @default 'request' */
   readonly traceDetail: TraceDetail;
   /** @default false */
@@ -36,6 +25,22 @@ export interface ServeConfig {
   /** Where URIs are downloaded to. @default MODEL_DIR */
   readonly modelDir: string;
   readonly modelSha256: string | undefined;
+}
+
+export interface ServeConfig extends ModelConfig {
+  /** @default '0.0.0.0' */
+  readonly host: string;
+  /** @default 8080 (RUNTIME_PORT) */
+  readonly port: number;
+  /** @default 1 */
+  readonly parallel: number;
+  readonly batchSize: number | undefined;
+  /** Required as a Bearer token when set. */
+  readonly apiKey: string | undefined;
+  /** @default 16 */
+  readonly maxQueue: number;
+  /** Seconds a request may run before its generation is stopped. @default 600 */
+  readonly requestTimeoutSeconds: number;
 }
 
 /** The flag values commander hands over (strings, before validation). */
@@ -116,7 +121,7 @@ function apiKey(flags: ServeFlags, env: Env): string | undefined {
   return key ? key : undefined;
 }
 
-export function resolveServeConfig(flags: ServeFlags, env: Env = process.env): ServeConfig {
+export function resolveModelConfig(flags: ServeFlags, env: Env = process.env): ModelConfig {
   const model = raw('model', flags, env);
   if (model === undefined) throw new ConfigError(`${source('model')} is required: a GGUF path or URI`);
   const threadsRaw = raw('threads', flags, env);
@@ -125,18 +130,10 @@ export function resolveServeConfig(flags: ServeFlags, env: Env = process.env): S
   if (detail !== 'request' && detail !== 'token') {
     throw new ConfigError(`${source('traceDetail')} must be 'request' or 'token', got '${detail}'`);
   }
-  const timeout = raw('requestTimeout', flags, env);
-  const timeoutSeconds = timeout === undefined ? 600 : Number(timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
-    throw new ConfigError(`${source('requestTimeout')} must be a number of seconds > 0, got '${timeout}'`);
-  }
   return {
     model,
     modelAlias: raw('modelAlias', flags, env) ?? modelAlias(model),
-    host: raw('host', flags, env) ?? '0.0.0.0',
-    port: integer('port', flags, env, 0, 65535) ?? RUNTIME_PORT,
     contextSize: integer('contextSize', flags, env, 16),
-    parallel: integer('parallel', flags, env, 1, 256) ?? 1,
     threads:
       threadsRaw === undefined || threadsRaw === 'auto'
         ? defaultThreads()
@@ -145,13 +142,28 @@ export function resolveServeConfig(flags: ServeFlags, env: Env = process.env): S
       gpuLayersRaw === 'auto' || gpuLayersRaw === 'max'
         ? gpuLayersRaw
         : (integer('gpuLayers', flags, env, 0, 100_000) as number),
-    batchSize: integer('batchSize', flags, env, 1),
-    apiKey: apiKey(flags, env),
-    maxQueue: integer('maxQueue', flags, env, 0, 100_000) ?? 16,
-    requestTimeoutSeconds: timeoutSeconds,
     traceDetail: detail,
     captureContent: env[RUNTIME_ENV.captureContent]?.trim().toLowerCase() === 'true',
     modelDir: raw('modelDir', flags, env) ?? MODEL_DIR,
     modelSha256: raw('modelSha256', flags, env),
+  };
+}
+
+export function resolveServeConfig(flags: ServeFlags, env: Env = process.env): ServeConfig {
+  const model = resolveModelConfig(flags, env);
+  const timeout = raw('requestTimeout', flags, env);
+  const timeoutSeconds = timeout === undefined ? 600 : Number(timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    throw new ConfigError(`${source('requestTimeout')} must be a number of seconds > 0, got '${timeout}'`);
+  }
+  return {
+    ...model,
+    host: raw('host', flags, env) ?? '0.0.0.0',
+    port: integer('port', flags, env, 0, 65535) ?? RUNTIME_PORT,
+    parallel: integer('parallel', flags, env, 1, 256) ?? 1,
+    batchSize: integer('batchSize', flags, env, 1),
+    apiKey: apiKey(flags, env),
+    maxQueue: integer('maxQueue', flags, env, 0, 100_000) ?? 16,
+    requestTimeoutSeconds: timeoutSeconds,
   };
 }

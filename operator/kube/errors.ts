@@ -31,6 +31,11 @@ export function isNotFound(error: unknown): boolean {
   return error instanceof KubeApiError && error.statusCode === 404;
 }
 
+/** 422 Invalid: the API server's validation refused the object; the same object always will be. */
+export function isInvalid(error: unknown): boolean {
+  return error instanceof KubeApiError && error.statusCode === 422;
+}
+
 export function isConflict(error: unknown): boolean {
   return error instanceof KubeApiError && error.statusCode === 409;
 }

@@ -24,10 +24,6 @@ export function podPath(namespace?: string, name?: string, subresource?: string)
   return resourcePath('/api/v1', 'pods', namespace, name, subresource);
 }
 
-export function eventPath(namespace: string): string {
-  return resourcePath('/api/v1', 'events', namespace);
-}
-
 function resourcePath(
   prefix: string,
   plural: string,

@@ -13,7 +13,7 @@ import { API_VERSION, KIND, type LlamaModel, type LlamaModelStatus } from '../ap
 import { applyIfChanged, stableStringify } from '../kube/apply.js';
 import { findStatusCondition } from '../kube/conditions.js';
 import type { Reconciler, Request, Result } from '../kube/controller.js';
-import { KubeApiError } from '../kube/errors.js';
+import { isInvalid, KubeApiError, TerminalError } from '../kube/errors.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { KubeClient, KubeObject } from '../kube/kube-client.js';
 import { type DesiredState, desiredState, type WorkloadDefaults } from './desired-state.js';
@@ -106,6 +106,9 @@ export class LlamaModelReconciler implements Reconciler {
       applyError ? (applyError as Error).message : undefined,
     );
     await this.writeStatus(model, status);
+    // A child the API server refuses as invalid (e.g. requests above limits) stays refused until the
+    // LlamaModel changes, and a change enqueues it again: the status says why; no retries meanwhile.
+    if (isInvalid(applyError)) throw new TerminalError((applyError as Error).message, { cause: applyError });
     if (applyError) throw applyError;
     const settled = findStatusCondition(status.conditions, CONDITION.progressing)?.status === 'False';
     return settled ? undefined : { requeueAfterMs: this.options.pollWhileProgressingMs ?? 30_000 };

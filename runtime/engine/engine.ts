@@ -70,7 +70,6 @@ export class Engine {
     });
     const loaded = await loadModel(options, { itemPrioritizationStrategy: batches.strategy });
     const engine = new Engine(loaded, batches, steps, options.maxQueue ?? DEFAULT_MAX_QUEUE);
-    options.onLoaded?.(loaded.info);
     return engine;
   }
 
@@ -80,11 +79,6 @@ export class Engine {
 
   get disposed(): boolean {
     return this.#disposed;
-  }
-
-  /** Token count of a text, for callers that check lengths before queueing. */
-  countTokens(text: string): number {
-    return this.#loaded.model.tokenize(text).length;
   }
 
   stats(): EngineStats {

@@ -18,8 +18,6 @@ export interface EngineOptions {
   readonly maxQueue?: number;
   /** Use a GPU backend when one is found (`auto`) or never (`false`: disabled on purpose). @default 'auto' */
   readonly gpu?: 'auto' | false;
-  /** Called once the model has loaded, with what the load span and metrics report. */
-  readonly onLoaded?: (info: ModelInfo) => void;
   /** Called for every llama_decode with the number of sequences in it (llamacpp.batch_size). */
   readonly onBatch?: (sequences: number) => void;
 }

@@ -153,3 +153,13 @@ async function pullRemote(options: PullOptions): Promise<PulledModel> {
 export async function pullModel(options: PullOptions): Promise<PulledModel> {
   return uriKind(options.uri) === 'local' ? pullLocal(options) : pullRemote(options);
 }
+
+/**
+ * What `serve` and `complete` do with --model: a URI becomes a local path (pulled into `dir`,
+ * verified, unless it is there already); a local path is checked and returned.
+ */
+export async function resolveModelPath(
+  options: Pick<PullOptions, 'uri' | 'dir' | 'sha256' | 'onProgress'>,
+): Promise<string> {
+  return (await pullModel(options)).path;
+}

@@ -5,6 +5,7 @@
 import type { V1Deployment, V1EnvVar, V1PersistentVolumeClaim, V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LlamaModel } from '../../operator/api/llama-model.js';
+import { TerminalError } from '../../operator/kube/errors.js';
 import type { KubeClient } from '../../operator/kube/kube-client.js';
 import { deploymentPath, modelPath, podPath, pvcPath, servicePath } from '../../operator/llamamodel/paths.js';
 import { waitFor } from '../harness/index.js';
@@ -327,6 +328,26 @@ describe('LlamaModel reconciler (real API server)', () => {
     m = await waitForStatus('rollout', (x) => x.status?.phase === 'Failed', 'Failed');
     expect(condition(m, 'Degraded')).toMatchObject({ status: 'True', reason: 'ProgressDeadlineExceeded' });
     expect(condition(m, 'Ready')?.status).toBe('False');
+  });
+
+  it('a child the API server refuses as invalid is Degraded/ApplyFailed with its message, and not retried', async () => {
+    // The CRD cannot see that requests exceed limits; the Deployment's validation can.
+    await createModel(
+      client,
+      userModel(ns, 'refused', { resources: { requests: { cpu: '2' }, limits: { cpu: '1' } } }),
+    );
+    const m = await waitForStatus('refused', (x) => condition(x, 'Degraded')?.status === 'True', 'Degraded');
+    expect(condition(m, 'Degraded')).toMatchObject({ reason: 'ApplyFailed' });
+    expect(condition(m, 'Degraded')?.message).toMatch(/must be less than or equal to cpu limit/);
+    // An ordinary error is retried with backoff from 5 ms: many attempts a second. A terminal one is
+    // not (the status write's own update event may bring one more reconcile, and then it is quiet).
+    const refusals = () => operator.errors.filter((e) => /"refused" is invalid/.test(String(e)));
+    await new Promise((r) => setTimeout(r, 500));
+    const settled = refusals().length;
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(refusals()).toHaveLength(settled);
+    expect(settled).toBeLessThanOrEqual(2);
+    for (const refusal of refusals()) expect(refusal).toBeInstanceOf(TerminalError);
   });
 
   it('reports a failing model download as Degraded/ModelDownloadFailed with the message, and an Event', async () => {

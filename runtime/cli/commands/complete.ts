@@ -4,16 +4,17 @@
 import { defaultTextMapGetter, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Command } from 'commander';
 import { RUNTIME_ENV } from '../../../charts/runtime-contract.js';
-import { ConfigError, resolveServeConfig } from '../../config.js';
+import { ConfigError, type ModelConfig, resolveModelConfig } from '../../config.js';
 import { Engine } from '../../engine/engine.js';
 import type { GenerationInput, SamplingOptions } from '../../engine/types.js';
+import { resolveModelPath } from '../../pull/pull-model.js';
 import { installDiagLog } from '../../telemetry/diag-log.js';
 import { ModelLoadSpan } from '../../telemetry/model-load-span.js';
 import { RequestTracer } from '../../telemetry/request-tracer.js';
 import { createTelemetry } from '../../telemetry/sdk.js';
 import { GEN_AI_OPERATION_CHAT, GEN_AI_OPERATION_TEXT_COMPLETION } from '../../telemetry/semconv.js';
 import { commandLog } from '../log.js';
-import { resolveModelPath } from './pull.js';
+import { progressLines } from '../pull-progress.js';
 
 interface CompleteOptions {
   model?: string;
@@ -61,10 +62,10 @@ export function registerComplete(program: Command): void {
     .option('--trace-detail <request|token>', 'per-token timing events at token')
     .option('--model-dir <dir>', `where URIs are pulled to (env ${RUNTIME_ENV.modelDir})`)
     .action(async (prompt: string, options: CompleteOptions) => {
-      let config: ReturnType<typeof resolveServeConfig>;
+      let config: ModelConfig;
       let sampling: SamplingOptions;
       try {
-        config = resolveServeConfig({
+        config = resolveModelConfig({
           model: options.model,
           threads: options.threads,
           contextSize: options.contextSize,
@@ -96,11 +97,12 @@ export function registerComplete(program: Command): void {
       const load = new ModelLoadSpan(telemetry.tracer, config.modelAlias, config.model);
       let engine: Engine | undefined;
       try {
-        const modelPath = await resolveModelPath(
-          config.model,
-          options.modelDir ?? config.modelDir,
-          config.modelSha256,
-        );
+        const modelPath = await resolveModelPath({
+          uri: config.model,
+          dir: config.modelDir,
+          sha256: config.modelSha256,
+          onProgress: progressLines(config.model),
+        });
         engine = await Engine.create({
           modelPath,
           threads: config.threads,

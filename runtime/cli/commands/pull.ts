@@ -3,35 +3,9 @@
 import type { Command } from 'commander';
 import { MODEL_DIR, RUNTIME_ENV } from '../../../charts/runtime-contract.js';
 import { PULL_EXIT, PullError } from '../../pull/errors.js';
-import { type PullProgress, pullModel } from '../../pull/pull-model.js';
+import { pullModel } from '../../pull/pull-model.js';
 import { commandLog } from '../log.js';
-
-/** Seconds between progress lines when stdout is not a terminal. */
-const PROGRESS_EVERY_SECONDS = 5;
-
-function progressLines(uri: string): (progress: PullProgress) => void {
-  let last = 0;
-  let finished = false;
-  return ({ downloadedBytes, totalBytes }) => {
-    const now = Date.now();
-    const done = totalBytes > 0 && downloadedBytes >= totalBytes;
-    if (finished || (now - last < PROGRESS_EVERY_SECONDS * 1000 && !done)) return;
-    last = now;
-    finished = done;
-    const percent = totalBytes > 0 ? Math.floor((downloadedBytes / totalBytes) * 100) : 0;
-    commandLog().info('downloading', { uri, downloadedBytes, totalBytes, percent });
-  };
-}
-
-/** For `serve`: a model URI becomes a local path (pulled into dir unless it is local already). */
-export async function resolveModelPath(
-  model: string,
-  dir: string,
-  sha256: string | undefined,
-): Promise<string> {
-  const pulled = await pullModel({ uri: model, dir, sha256, onProgress: progressLines(model) });
-  return pulled.path;
-}
+import { progressLines } from '../pull-progress.js';
 
 export function registerPull(program: Command): void {
   program

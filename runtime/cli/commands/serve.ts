@@ -2,10 +2,11 @@
 import { type Command, Option } from 'commander';
 import { RUNTIME_ENV } from '../../../charts/runtime-contract.js';
 import { ConfigError, resolveServeConfig, SERVE_FLAGS, type ServeFlags } from '../../config.js';
+import { resolveModelPath } from '../../pull/pull-model.js';
 import { RuntimeServer } from '../../server/runtime-server.js';
 import { installDiagLog } from '../../telemetry/diag-log.js';
 import { commandLog } from '../log.js';
-import { resolveModelPath } from './pull.js';
+import { progressLines } from '../pull-progress.js';
 
 /** Seconds in-flight requests get after SIGTERM (Kubernetes' default grace period is 30). */
 const DEFAULT_GRACE_SECONDS = 25;
@@ -40,55 +41,58 @@ export function registerServe(program: Command): void {
     '--grace-period <seconds>',
     `time in-flight requests get after SIGTERM (default ${DEFAULT_GRACE_SECONDS})`,
   );
-  command.action(
-    async (options: Record<string, string | undefined> & { modelDir?: string; gracePeriod?: string }) => {
-      const flags: ServeFlags = {};
-      for (const [attribute, key] of keyOf) flags[key] = options[attribute];
-      let config: ReturnType<typeof resolveServeConfig>;
-      try {
-        config = resolveServeConfig(flags);
-        if (options.modelDir) config = { ...config, modelDir: options.modelDir };
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        commandLog().error(error.message);
-        process.exitCode = 2;
-        return;
-      }
-      const grace = options.gracePeriod === undefined ? DEFAULT_GRACE_SECONDS : Number(options.gracePeriod);
-      // Exporter failures (collector down, timeouts) are warnings, never request failures.
-      installDiagLog(commandLog());
-      const server = await RuntimeServer.start(config, {
-        resolveModel: (model) => resolveModelPath(model, config.modelDir, config.modelSha256),
-      });
-      commandLog().info('listening', {
-        url: server.url,
-        model: config.model,
-        threads: config.threads,
-        parallel: config.parallel,
-      });
-      let stopping = false;
-      const stop = (signal: string) => {
-        // A pod may get the signal twice (from the runtime and from a wrapper); drain once.
-        if (stopping) return;
-        stopping = true;
-        commandLog().info('draining', { signal, graceSeconds: grace });
-        server.close(grace).then(
-          () => {
-            commandLog().info('stopped');
-            process.exit(0);
-          },
-          (error) => {
-            commandLog().error('shutdown failed', { error: String(error) });
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
-      server.loaded().catch(() => {
-        // A model that cannot load will not get better: exit so Kubernetes restarts or reports it.
-        server.close(0).finally(() => process.exit(1));
-      });
-    },
-  );
+  command.action(async (options: Record<string, string | undefined> & { gracePeriod?: string }) => {
+    const flags: ServeFlags = {};
+    for (const [attribute, key] of keyOf) flags[key] = options[attribute];
+    let config: ReturnType<typeof resolveServeConfig>;
+    try {
+      config = resolveServeConfig(flags);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      commandLog().error(error.message);
+      process.exitCode = 2;
+      return;
+    }
+    const grace = options.gracePeriod === undefined ? DEFAULT_GRACE_SECONDS : Number(options.gracePeriod);
+    // Exporter failures (collector down, timeouts) are warnings, never request failures.
+    installDiagLog(commandLog());
+    const server = await RuntimeServer.start(config, {
+      resolveModel: (model) =>
+        resolveModelPath({
+          uri: model,
+          dir: config.modelDir,
+          sha256: config.modelSha256,
+          onProgress: progressLines(model),
+        }),
+    });
+    commandLog().info('listening', {
+      url: server.url,
+      model: config.model,
+      threads: config.threads,
+      parallel: config.parallel,
+    });
+    let stopping = false;
+    const stop = (signal: string) => {
+      // A pod may get the signal twice (from the runtime and from a wrapper); drain once.
+      if (stopping) return;
+      stopping = true;
+      commandLog().info('draining', { signal, graceSeconds: grace });
+      server.close(grace).then(
+        () => {
+          commandLog().info('stopped');
+          process.exit(0);
+        },
+        (error) => {
+          commandLog().error('shutdown failed', { error: String(error) });
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    server.loaded().catch(() => {
+      // A model that cannot load will not get better: exit so Kubernetes restarts or reports it.
+      server.close(0).finally(() => process.exit(1));
+    });
+  });
 }
