@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+// Two tiers. `unit`: files named *.unit.test.ts — pure modules, no servers, no processes, no
+// native model loads (`npm run test:unit`, seconds). `integration`: every other suite, against the
+// real servers; its global setup starts the one shared kube-apiserver + etcd. `npm test` runs both.
+export const UNIT_TESTS = 'test/**/*.unit.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/harness/global-setup.ts'],
     // Forks, not threads: node-llama-cpp's native addon and the servers' process groups are
     // cleaner to own per process.
     pool: 'forks',
@@ -13,5 +16,17 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     teardownTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: [UNIT_TESTS] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [UNIT_TESTS],
+          globalSetup: ['test/harness/global-setup.ts'],
+        },
+      },
+    ],
   },
 });
