@@ -20,10 +20,10 @@ export interface LabelProps {
 export function standardLabels(props: LabelProps): Record<string, string> {
   return {
     ...selectorLabels(props),
-    ...(props.component ? { [LABEL_KEYS.component]: props.component } : {}),
-    ...(props.version ? { [LABEL_KEYS.version]: props.version } : {}),
+    ...(props.component ? { 'app.kubernetes.io/component': props.component } : {}),
+    ...(props.version ? { 'app.kubernetes.io/version': props.version } : {}),
     [LABEL_KEYS.partOf]: PART_OF,
-    [LABEL_KEYS.managedBy]: props.managedBy ?? PART_OF,
+    'app.kubernetes.io/managed-by': props.managedBy ?? PART_OF,
   };
 }
 

@@ -27,21 +27,27 @@ import {
   type TelemetryDefaults,
   telemetryEnv,
 } from './llama-model-env.js';
-import {
-  MODEL_DIR,
-  RUNTIME_COMMANDS,
-  RUNTIME_PATHS,
-  RUNTIME_PORT,
-  RUNTIME_PORT_NAME,
-} from './runtime-contract.js';
+import { MODEL_DIR, RUNTIME_COMMANDS, RUNTIME_ENV, RUNTIME_PATHS, RUNTIME_PORT } from './runtime-contract.js';
 import { imageTag } from './validate.js';
 import { LLAMA_MODEL_APP, WORKLOAD_CONTAINERS } from './workload-contract.js';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './workload-defaults.js';
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  scrapeAnnotations,
+} from './workload-defaults.js';
 
 export const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
 /** Where the pull init container finds spec.model.caBundle (read-only), named by NODE_EXTRA_CA_CERTS. */
 export const CA_BUNDLE_DIR = '/etc/kubellama/ca';
 export const CA_BUNDLE_FILE = `${CA_BUNDLE_DIR}/ca.crt`;
+/** The name of the runtime's one port (container, Service and probes refer to it by name). */
+const PORT_NAME = 'http';
+/** The runtime's environment the pull init container gets too: what it needs to find and check the model. */
+const PULL_ENV: ReadonlySet<string> = new Set([
+  RUNTIME_ENV.model,
+  RUNTIME_ENV.modelDir,
+  RUNTIME_ENV.modelSha256,
+]);
 /** Seconds the preStop hook waits so endpoints drop the pod before the server drains and exits. */
 export const PRESTOP_SLEEP_SECONDS = 5;
 
@@ -98,7 +104,10 @@ export class LlamaModelWorkload extends Construct {
         revisionHistoryLimit: 3,
         progressDeadlineSeconds: 600,
         selector: { matchLabels: selectorLabels({ name: LLAMA_MODEL_APP, instance: name }) },
-        template: { metadata: { labels }, spec: podSpec(props) },
+        template: {
+          metadata: { labels, annotations: scrapeAnnotations(RUNTIME_PORT, RUNTIME_PATHS.metrics) },
+          spec: podSpec(props),
+        },
       },
     };
     this.deployment = new ApiObject(this, 'deployment', {
@@ -114,9 +123,9 @@ export class LlamaModelWorkload extends Construct {
         selector: selectorLabels({ name: LLAMA_MODEL_APP, instance: name }),
         ports: [
           {
-            name: RUNTIME_PORT_NAME,
+            name: PORT_NAME,
             port: RUNTIME_PORT,
-            targetPort: RUNTIME_PORT_NAME as never,
+            targetPort: PORT_NAME as never,
             protocol: 'TCP',
             appProtocol: 'http',
           },
@@ -181,7 +190,7 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
     image,
     command: ['kubellama-runtime'],
     args: [RUNTIME_COMMANDS.serve, ...spec.runtime.args],
-    ports: [{ name: RUNTIME_PORT_NAME, containerPort: RUNTIME_PORT, protocol: 'TCP' }],
+    ports: [{ name: PORT_NAME, containerPort: RUNTIME_PORT, protocol: 'TCP' }],
     env,
     resources: {
       ...(Object.keys(limits).length ? { limits } : {}),
@@ -211,10 +220,7 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
         command: ['kubellama-runtime'],
         args: [RUNTIME_COMMANDS.pull, spec.model.source, '--dir', MODEL_DIR],
         env: mergeEnv(
-          env.filter(
-            (e) =>
-              e.name.startsWith('OTEL_') || e.name.startsWith('K8S_') || e.name.startsWith('KUBELLAMA_MODEL'),
-          ),
+          env.filter((e) => e.name.startsWith('OTEL_') || e.name.startsWith('K8S_') || PULL_ENV.has(e.name)),
           caBundle ? [{ name: 'NODE_EXTRA_CA_CERTS', value: CA_BUNDLE_FILE }] : [],
         ),
         volumeMounts: caBundle
@@ -252,7 +258,7 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
 }
 
 function probe(path: string, timing: { periodSeconds: number; failureThreshold: number }) {
-  return { httpGet: { path, port: RUNTIME_PORT_NAME as never }, timeoutSeconds: 2, ...timing };
+  return { httpGet: { path, port: PORT_NAME as never }, timeoutSeconds: 2, ...timing };
 }
 
 /** The image's tag, or its digest when it is pinned by digest only. */

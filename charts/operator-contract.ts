@@ -3,7 +3,6 @@
 
 /** The operator's one HTTP port: `/healthz`, `/readyz` and `/metrics`. */
 export const OPERATOR_PORT = 8081;
-export const OPERATOR_PORT_NAME = 'http';
 
 export const OPERATOR_PATHS = {
   health: '/healthz',

@@ -14,7 +14,7 @@ import {
   SYSTEM_NAMESPACE,
 } from './images.js';
 import { selectorLabels, standardLabels } from './labels.js';
-import { OPERATOR_ENV, OPERATOR_PATHS, OPERATOR_PORT, OPERATOR_PORT_NAME } from './operator-contract.js';
+import { OPERATOR_ENV, OPERATOR_PATHS, OPERATOR_PORT } from './operator-contract.js';
 import { OPERATOR_CLUSTER_RULES, OPERATOR_LEADER_ELECTION_RULES } from './operator-rbac.js';
 import { systemNamespace } from './system-namespace.js';
 import {
@@ -30,7 +30,11 @@ import {
   type ResourceProps,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
+  scrapeAnnotations,
 } from './workload-defaults.js';
+
+/** The name of the operator's one port (the container and its probes refer to it by name). */
+const PORT_NAME = 'http';
 
 export const CRD_FILE_NAME = 'llamamodels.inference.kubellama.dev.yaml';
 
@@ -157,7 +161,7 @@ export class OperatorChart extends Chart {
     });
 
     const probe = (path: string) => ({
-      httpGet: { path, port: OPERATOR_PORT_NAME },
+      httpGet: { path, port: PORT_NAME },
       periodSeconds: 10,
       timeoutSeconds: 2,
       failureThreshold: 3,
@@ -170,7 +174,7 @@ export class OperatorChart extends Chart {
         replicas,
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels },
+          metadata: { labels, annotations: scrapeAnnotations(OPERATOR_PORT, OPERATOR_PATHS.metrics) },
           spec: {
             serviceAccountName: name,
             securityContext: restrictedPodSecurityContext(KUBELLAMA_UID),
@@ -178,7 +182,7 @@ export class OperatorChart extends Chart {
               {
                 name: 'operator',
                 image,
-                ports: [{ name: OPERATOR_PORT_NAME, containerPort: OPERATOR_PORT, protocol: 'TCP' }],
+                ports: [{ name: PORT_NAME, containerPort: OPERATOR_PORT, protocol: 'TCP' }],
                 env: [
                   {
                     name: OPERATOR_ENV.podNamespace,

@@ -4,7 +4,6 @@
 
 /** The runtime's single HTTP port (OpenAI API, probes and /metrics). */
 export const RUNTIME_PORT = 8080;
-export const RUNTIME_PORT_NAME = 'http';
 
 export const RUNTIME_PATHS = {
   health: '/healthz',
@@ -16,12 +15,13 @@ export const RUNTIME_PATHS = {
 /** Where the init container puts the model and the server reads it from. */
 export const MODEL_DIR = '/models';
 
-/** `kubellama-runtime <command>`: the container entry point's subcommands. */
-export const RUNTIME_COMMANDS = { serve: 'serve', pull: 'pull', complete: 'complete' } as const;
+/** `kubellama-runtime <command>`: the subcommands a model's pod runs. */
+export const RUNTIME_COMMANDS = { serve: 'serve', pull: 'pull' } as const;
 
 /**
- * Environment variables `kubellama-runtime serve` reads (each also has a flag; the flag wins).
- * Telemetry itself is configured only by the standard OTEL_* variables.
+ * Environment variables `kubellama-runtime serve` reads that the operator sets (each also has a
+ * flag; the flag wins). The ones only users set (API key, queue, timeout, batch size) are the
+ * runtime's own: runtime/config.ts, SERVE_ENV. Telemetry is configured by the standard OTEL_* ones.
  */
 export const RUNTIME_ENV = {
   /** Model path or URI (hf:…, https://….gguf, file path). */
@@ -41,12 +41,6 @@ export const RUNTIME_ENV = {
   threads: 'KUBELLAMA_THREADS',
   /** A number, `auto` or `max`. */
   gpuLayers: 'KUBELLAMA_GPU_LAYERS',
-  batchSize: 'KUBELLAMA_BATCH_SIZE',
-  apiKey: 'KUBELLAMA_API_KEY',
-  apiKeyFile: 'KUBELLAMA_API_KEY_FILE',
-  maxQueue: 'KUBELLAMA_MAX_QUEUE',
-  /** Seconds. */
-  requestTimeout: 'KUBELLAMA_REQUEST_TIMEOUT',
   /** `request` | `token`. */
   traceDetail: 'KUBELLAMA_TRACE_DETAIL',
   /** Expected sha256 of the model file (pull verifies it). */

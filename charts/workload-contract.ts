@@ -2,14 +2,14 @@
 // that finds and reads it back: the operator's informers and status, the collector's k8s_attributes
 // labels and the demo's wait. Renaming one here renames it on every side.
 
-/** Kubernetes' recommended label keys, on every kubellama object (charts/labels.ts sets them). */
+/**
+ * The recommended label keys that select kubellama objects (charts/labels.ts sets these and the
+ * others on every object): the operator's informers, the collector and `kubectl -l` filter on them.
+ */
 export const LABEL_KEYS = {
   name: 'app.kubernetes.io/name',
   instance: 'app.kubernetes.io/instance',
-  component: 'app.kubernetes.io/component',
-  version: 'app.kubernetes.io/version',
   partOf: 'app.kubernetes.io/part-of',
-  managedBy: 'app.kubernetes.io/managed-by',
 } as const;
 
 /** The value of app.kubernetes.io/part-of (and managed-by) on every kubellama object. */

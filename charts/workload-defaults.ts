@@ -54,6 +54,14 @@ export function restrictedContainerSecurityContext(): V1SecurityContext {
 }
 
 /**
+ * The `prometheus.io/*` pod annotations: Prometheus' Kubernetes pod discovery example config (and
+ * many installs' scrape rules) read them to find a pod's metrics endpoint.
+ */
+export function scrapeAnnotations(port: number, path: string): Record<string, string> {
+  return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': path };
+}
+
+/**
  * Pod template annotations that change with a mounted config file, so a config change rolls the
  * pods (the collector and Jaeger read their config only at start).
  */

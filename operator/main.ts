@@ -4,6 +4,7 @@
 // gracefully: reconciles in flight finish, and the Lease is released so a standby takes over.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OPERATOR_PATHS } from '../charts/operator-contract.js';
 import { createLogger } from '../lib/log.js';
 import { type OperatorConfig, parseConfig } from './config.js';
 import { EventRecorder } from './kube/events.js';
@@ -54,11 +55,11 @@ async function main(): Promise<void> {
   let ready = false;
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
+    if (path === OPERATOR_PATHS.health) {
       response.writeHead(200).end('ok');
-    } else if (path === '/readyz') {
+    } else if (path === OPERATOR_PATHS.ready) {
       response.writeHead(ready ? 200 : 503).end(ready ? 'ok' : 'caches not synced');
-    } else if (path === '/metrics') {
+    } else if (path === OPERATOR_PATHS.metrics) {
       telemetry.handleMetrics(request, response);
     } else {
       response.writeHead(404).end();

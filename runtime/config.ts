@@ -7,6 +7,20 @@ import { basename } from 'node:path';
 import { MODEL_DIR, RUNTIME_ENV, RUNTIME_PORT, type TraceDetail } from '../charts/runtime-contract.js';
 import { defaultThreads } from './engine/cpu-quota.js';
 
+/**
+ * Every environment variable `serve` reads: the ones the operator sets (the shared contract,
+ * RUNTIME_ENV) and the ones only users set (through spec.runtime.env, compose or a shell).
+ */
+export const SERVE_ENV = {
+  ...RUNTIME_ENV,
+  batchSize: 'KUBELLAMA_BATCH_SIZE',
+  apiKey: 'KUBELLAMA_API_KEY',
+  apiKeyFile: 'KUBELLAMA_API_KEY_FILE',
+  maxQueue: 'KUBELLAMA_MAX_QUEUE',
+  /** Seconds. */
+  requestTimeout: 'KUBELLAMA_REQUEST_TIMEOUT',
+} as const;
+
 export interface ModelConfig {
   /** Path or URI of the model (URIs are pulled into modelDir first). */
   readonly model: string;
@@ -76,11 +90,11 @@ type Env = Readonly<Record<string, string | undefined>>;
 type Key = keyof typeof SERVE_FLAGS;
 
 function source(key: Key): string {
-  return `${SERVE_FLAGS[key]} (${RUNTIME_ENV[key]})`;
+  return `${SERVE_FLAGS[key]} (${SERVE_ENV[key]})`;
 }
 
 function raw(key: Key, flags: ServeFlags, env: Env): string | undefined {
-  const value = flags[key] ?? env[RUNTIME_ENV[key]];
+  const value = flags[key] ?? env[SERVE_ENV[key]];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
@@ -117,7 +131,7 @@ function apiKey(flags: ServeFlags, env: Env): string | undefined {
       throw new ConfigError(`${source('apiKeyFile')}: cannot read ${file}: ${(error as Error).message}`);
     }
   }
-  const key = env[RUNTIME_ENV.apiKey]?.trim();
+  const key = env[SERVE_ENV.apiKey]?.trim();
   return key ? key : undefined;
 }
 
@@ -143,7 +157,7 @@ export function resolveModelConfig(flags: ServeFlags, env: Env = process.env): M
         ? gpuLayersRaw
         : (integer('gpuLayers', flags, env, 0, 100_000) as number),
     traceDetail: detail,
-    captureContent: env[RUNTIME_ENV.captureContent]?.trim().toLowerCase() === 'true',
+    captureContent: env[SERVE_ENV.captureContent]?.trim().toLowerCase() === 'true',
     modelDir: raw('modelDir', flags, env) ?? MODEL_DIR,
     modelSha256: raw('modelSha256', flags, env),
   };

@@ -47,7 +47,6 @@ export interface RequestMeasurement {
 }
 
 // Every instrument takes its name, unit and description from the one table (charts/metrics-contract.ts).
-const M = RUNTIME_METRICS;
 const histogram = (meter: Meter, m: RuntimeMetric, buckets: number[]) =>
   meter.createHistogram(m.otelName, {
     unit: m.unit,
@@ -72,19 +71,23 @@ export class RuntimeMetrics {
   #loaded: ModelInfo | undefined;
 
   constructor(meter: Meter, source: GaugeSource | undefined) {
-    this.#requestDuration = histogram(meter, M.requestDuration, BUCKETS_REQUEST_DURATION);
-    this.#timeToFirstToken = histogram(meter, M.timeToFirstToken, BUCKETS_TIME_TO_FIRST_TOKEN);
-    this.#timePerOutputToken = histogram(meter, M.timePerOutputToken, BUCKETS_TIME_PER_OUTPUT_TOKEN);
-    this.#tokenUsage = histogram(meter, M.tokenUsage, BUCKETS_TOKEN_USAGE);
-    this.#promptTokens = counter(meter, M.promptTokens);
-    this.#promptSeconds = counter(meter, M.promptSeconds);
-    this.#tokensPredicted = counter(meter, M.tokensPredicted);
-    this.#tokensPredictedSeconds = counter(meter, M.tokensPredictedSeconds);
-    this.#batchSize = histogram(meter, M.batchSize, BUCKETS_BATCH_SIZE);
-    gauge(meter, M.modelLoadDuration).addCallback((result) => {
+    this.#requestDuration = histogram(meter, RUNTIME_METRICS.requestDuration, BUCKETS_REQUEST_DURATION);
+    this.#timeToFirstToken = histogram(meter, RUNTIME_METRICS.timeToFirstToken, BUCKETS_TIME_TO_FIRST_TOKEN);
+    this.#timePerOutputToken = histogram(
+      meter,
+      RUNTIME_METRICS.timePerOutputToken,
+      BUCKETS_TIME_PER_OUTPUT_TOKEN,
+    );
+    this.#tokenUsage = histogram(meter, RUNTIME_METRICS.tokenUsage, BUCKETS_TOKEN_USAGE);
+    this.#promptTokens = counter(meter, RUNTIME_METRICS.promptTokens);
+    this.#promptSeconds = counter(meter, RUNTIME_METRICS.promptSeconds);
+    this.#tokensPredicted = counter(meter, RUNTIME_METRICS.tokensPredicted);
+    this.#tokensPredictedSeconds = counter(meter, RUNTIME_METRICS.tokensPredictedSeconds);
+    this.#batchSize = histogram(meter, RUNTIME_METRICS.batchSize, BUCKETS_BATCH_SIZE);
+    gauge(meter, RUNTIME_METRICS.modelLoadDuration).addCallback((result) => {
       if (this.#loaded) result.observe(this.#loaded.loadSeconds);
     });
-    gauge(meter, M.gpuDevices).addCallback((result) => {
+    gauge(meter, RUNTIME_METRICS.gpuDevices).addCallback((result) => {
       const backend = this.#loaded?.backend;
       if (!backend) return;
       result.observe(backend.used === false ? 0 : backend.devices.length, {
@@ -93,11 +96,17 @@ export class RuntimeMetrics {
       });
     });
     if (!source) return;
-    gauge(meter, M.requestsProcessing).addCallback((result) => result.observe(source.stats().processing));
-    gauge(meter, M.requestsDeferred).addCallback((result) => result.observe(source.stats().deferred));
-    gauge(meter, M.kvCacheUsage).addCallback((result) => result.observe(source.stats().kvCacheUsage));
-    const ram = gauge(meter, M.ramUsage);
-    const vram = gauge(meter, M.vramUsage);
+    gauge(meter, RUNTIME_METRICS.requestsProcessing).addCallback((result) =>
+      result.observe(source.stats().processing),
+    );
+    gauge(meter, RUNTIME_METRICS.requestsDeferred).addCallback((result) =>
+      result.observe(source.stats().deferred),
+    );
+    gauge(meter, RUNTIME_METRICS.kvCacheUsage).addCallback((result) =>
+      result.observe(source.stats().kvCacheUsage),
+    );
+    const ram = gauge(meter, RUNTIME_METRICS.ramUsage);
+    const vram = gauge(meter, RUNTIME_METRICS.vramUsage);
     meter.addBatchObservableCallback(
       async (result) => {
         const memory = await source.memory();

@@ -62,9 +62,18 @@ describe('OperatorChart', () => {
   it('runs the operator restricted, probed on /healthz and /readyz, with resources', () => {
     const deployment = find(synth(), 'Deployment') as unknown as {
       spec: {
-        template: { spec: { securityContext: Record<string, unknown>; containers: Json[] } };
+        template: {
+          metadata: { annotations: Record<string, string> };
+          spec: { securityContext: Record<string, unknown>; containers: Json[] };
+        };
       };
     };
+    // Where a Prometheus with the usual pod-annotation scrape rule finds the operator's metrics.
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(OPERATOR_PORT),
+      'prometheus.io/path': '/metrics',
+    });
     const pod = deployment.spec.template.spec;
     expect(pod.securityContext).toMatchObject({
       runAsNonRoot: true,

@@ -107,6 +107,14 @@ describe('LlamaModel workload construct', () => {
     expect(plain.initContainers![0]!.env?.map((e) => e.name)).not.toContain('NODE_EXTRA_CA_CERTS');
   });
 
+  it('announces the metrics endpoint with the prometheus.io pod annotations', () => {
+    expect(render('file:///m.gguf').spec?.template.metadata?.annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '8080',
+      'prometheus.io/path': '/metrics',
+    });
+  });
+
   it('names the runtime image tag as service.version, or its digest when pinned by digest only', () => {
     const version = (image: string) =>
       env(render('file:///m.gguf', 0, image)).OTEL_RESOURCE_ATTRIBUTES?.match(

@@ -1,7 +1,7 @@
 // `kubellama-runtime pull URI --dir D [--sha256 HEX]`: the init container. A progress bar on a
 // terminal, one progress line every few seconds in logs; exit codes in pull/errors.ts.
 import type { Command } from 'commander';
-import { MODEL_DIR, RUNTIME_ENV } from '../../../charts/runtime-contract.js';
+import { MODEL_DIR, RUNTIME_COMMANDS, RUNTIME_ENV } from '../../../charts/runtime-contract.js';
 import { PULL_EXIT, PullError } from '../../pull/errors.js';
 import { pullModel } from '../../pull/pull-model.js';
 import { commandLog } from '../log.js';
@@ -9,7 +9,7 @@ import { progressLines } from '../pull-progress.js';
 
 export function registerPull(program: Command): void {
   program
-    .command('pull')
+    .command(RUNTIME_COMMANDS.pull)
     .description('download a model (hf:, https:, file: or a path) and verify it: the init container')
     .argument('[uri]', `model URI (default: env ${RUNTIME_ENV.model})`)
     .option('--dir <dir>', `where to put it (default: env ${RUNTIME_ENV.modelDir}, else ${MODEL_DIR})`)

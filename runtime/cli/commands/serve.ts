@@ -1,7 +1,7 @@
 // `kubellama-runtime serve`: the OpenAI-compatible server. SIGTERM/SIGINT drain it and exit 0.
 import { type Command, Option } from 'commander';
-import { RUNTIME_ENV } from '../../../charts/runtime-contract.js';
-import { ConfigError, resolveServeConfig, SERVE_FLAGS, type ServeFlags } from '../../config.js';
+import { RUNTIME_COMMANDS } from '../../../charts/runtime-contract.js';
+import { ConfigError, resolveServeConfig, SERVE_ENV, SERVE_FLAGS, type ServeFlags } from '../../config.js';
 import { resolveModelPath } from '../../pull/pull-model.js';
 import { RuntimeServer } from '../../server/runtime-server.js';
 import { installDiagLog } from '../../telemetry/diag-log.js';
@@ -13,12 +13,12 @@ const DEFAULT_GRACE_SECONDS = 25;
 
 export function registerServe(program: Command): void {
   const command = program
-    .command('serve')
+    .command(RUNTIME_COMMANDS.serve)
     .description('serve a GGUF model over the OpenAI API, traced with OpenTelemetry');
   // Commander names an option after its flag (--alias → alias); map it back to the setting's key.
   const keyOf = new Map<string, keyof typeof SERVE_FLAGS>();
   const flag = (key: keyof typeof SERVE_FLAGS, value: string, help: string) => {
-    const option = new Option(`${SERVE_FLAGS[key]} <${value}>`, `${help} (env ${RUNTIME_ENV[key]})`);
+    const option = new Option(`${SERVE_FLAGS[key]} <${value}>`, `${help} (env ${SERVE_ENV[key]})`);
     keyOf.set(option.attributeName(), key);
     command.addOption(option);
   };
@@ -31,7 +31,7 @@ export function registerServe(program: Command): void {
   flag('threads', 'n|auto', "CPU threads (default 'auto': the cgroup CPU quota)");
   flag('gpuLayers', 'n|auto|max', "layers offloaded to the GPU (default 'auto')");
   flag('batchSize', 'tokens', 'tokens per llama_decode batch');
-  flag('apiKeyFile', 'file', `file holding the API key (or set ${RUNTIME_ENV.apiKey})`);
+  flag('apiKeyFile', 'file', `file holding the API key (or set ${SERVE_ENV.apiKey})`);
   flag('maxQueue', 'n', 'requests waiting for a sequence before 429 (default 16)');
   flag('requestTimeout', 'seconds', 'stop a request after this long (default 600)');
   flag('traceDetail', 'request|token', "per-token timing events at 'token' (default 'request')");
