@@ -1,6 +1,6 @@
 // The environment of a LlamaModel's containers: the runtime's own settings and the OpenTelemetry
-// variables of DESIGN.md ("Injected telemetry environment"), with pod identity from the downward
-// API expanded through $(VAR). A variable the user lists in spec.runtime.env wins.
+// variables (ARCHITECTURE.md, "What the operator renders into a model pod"), with pod identity from
+// the downward API expanded through $(VAR). A variable the user lists in spec.runtime.env wins.
 import type { V1EnvVar } from '@kubernetes/client-node';
 import type { LlamaModelSpec } from '../operator/api/llama-model.js';
 import { MODEL_DIR, RUNTIME_ENV, RUNTIME_PORT } from './runtime-contract.js';

@@ -1,5 +1,6 @@
-// The runtime's instruments (DESIGN.md, "Metrics"): GenAI histograms in seconds with the conventions'
-// buckets, llama.cpp server's counters, and gauges read from the engine when collected.
+// The runtime's instruments, each from the one table of charts/metrics-contract.ts: GenAI histograms
+// in seconds with the conventions' buckets, llama.cpp server's counters, and gauges read from the
+// engine when collected.
 import type { Attributes, Meter } from '@opentelemetry/api';
 import { RUNTIME_METRICS, type RuntimeMetric } from '../../charts/metrics-contract.js';
 import type { ModelInfo } from '../engine/types.js';

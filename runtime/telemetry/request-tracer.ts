@@ -1,4 +1,4 @@
-// Turns one generation's steps into the span tree of DESIGN.md: the operation span under the HTTP
+// Turns one generation's steps into the span tree of ARCHITECTURE.md: the operation span under the HTTP
 // span, and llama.tokenize / queue / prefill / decode under it. Span lifecycle lives here only.
 import {
   type Attributes,

@@ -1,4 +1,4 @@
-// Span and event names of the runtime's traces (DESIGN.md, "Span tree").
+// Span and event names of the runtime's traces (ARCHITECTURE.md, "One request").
 
 export const SPAN_QUEUE = 'llama.queue' as const;
 export const SPAN_TOKENIZE = 'llama.tokenize' as const;

@@ -1,4 +1,4 @@
-// The production path of DESIGN.md: the runtime exports OTLP/gRPC to the real OpenTelemetry
+// The production path of ARCHITECTURE.md: the runtime exports OTLP/gRPC to the real OpenTelemetry
 // Collector, which forwards traces to the real Jaeger and serves the metrics to Prometheus.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
