@@ -5,11 +5,20 @@
 import { context, type Meter, metrics, type TextMapPropagator, type Tracer, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  type IMetricReader,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -17,6 +26,7 @@ import {
   NodeTracerProvider,
   ParentBasedSampler,
   type Sampler,
+  type SpanExporter,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
@@ -105,14 +115,66 @@ export function resourceAttributesFromEnv(env: Env, serviceVersion: string): Rec
   return attributes;
 }
 
-function otlpEndpoint(env: Env, signal: 'TRACES' | 'METRICS'): string | undefined {
-  return env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`] || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+/** The OTLP transports of the specification (OTEL_EXPORTER_OTLP_PROTOCOL); grpc is the default. */
+export const OTLP_PROTOCOLS = ['grpc', 'http/protobuf', 'http/json'] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+export type OtlpSignal = 'TRACES' | 'METRICS';
+
+/** Where one signal is exported, and how. */
+export interface OtlpTarget {
+  readonly protocol: OtlpProtocol;
+  readonly url: string;
 }
 
-function checkProtocol(env: Env, signal: 'TRACES' | 'METRICS'): void {
-  const protocol = env[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`] || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'grpc';
-  if (protocol !== 'grpc')
-    throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL '${protocol}' is not supported (only grpc)`);
+/** The specification's defaults: gRPC on 4317, HTTP on 4318. */
+const DEFAULT_GRPC_ENDPOINT = 'http://localhost:4317';
+const DEFAULT_HTTP_ENDPOINT = 'http://localhost:4318';
+/** The path OTLP/HTTP appends to OTEL_EXPORTER_OTLP_ENDPOINT for each signal. */
+const HTTP_SIGNAL_PATHS: Record<OtlpSignal, string> = { TRACES: 'v1/traces', METRICS: 'v1/metrics' };
+
+/**
+ * The protocol and URL of one signal from the standard variables: the per-signal variable wins over
+ * the general one; a per-signal endpoint is used as is, the general one gets `/v1/{signal}` appended
+ * for OTLP/HTTP (after any path it has), as the OTLP exporter specification says.
+ */
+export function otlpTarget(env: Env, signal: OtlpSignal): OtlpTarget {
+  const signalProtocol = `OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`;
+  const variable = env[signalProtocol]?.trim() ? signalProtocol : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const raw = env[variable]?.trim() || 'grpc';
+  if (!(OTLP_PROTOCOLS as readonly string[]).includes(raw)) {
+    throw new Error(`${variable} '${raw}' is not supported (${OTLP_PROTOCOLS.join(', ')})`);
+  }
+  const protocol = raw as OtlpProtocol;
+  const signalEndpoint = env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]?.trim();
+  if (signalEndpoint) return { protocol, url: signalEndpoint };
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  if (protocol === 'grpc') return { protocol, url: base || DEFAULT_GRPC_ENDPOINT };
+  const root = base || DEFAULT_HTTP_ENDPOINT;
+  return { protocol, url: `${root.endsWith('/') ? root : `${root}/`}${HTTP_SIGNAL_PATHS[signal]}` };
+}
+
+/** The span exporter of the official package for the protocol. */
+export function otlpTraceExporter(target: OtlpTarget): SpanExporter {
+  switch (target.protocol) {
+    case 'grpc':
+      return new GrpcTraceExporter({ url: target.url });
+    case 'http/protobuf':
+      return new ProtoTraceExporter({ url: target.url });
+    case 'http/json':
+      return new JsonTraceExporter({ url: target.url });
+  }
+}
+
+/** The metric exporter of the official package for the protocol. */
+export function otlpMetricExporter(target: OtlpTarget): PushMetricExporter {
+  switch (target.protocol) {
+    case 'grpc':
+      return new GrpcMetricExporter({ url: target.url });
+    case 'http/protobuf':
+      return new ProtoMetricExporter({ url: target.url });
+    case 'http/json':
+      return new JsonMetricExporter({ url: target.url });
+  }
 }
 
 /** Telemetry that records nothing (OTEL_SDK_DISABLED=true). */
@@ -157,10 +219,9 @@ export function createTelemetry(env: Env = process.env, serviceVersion = '0.0.0'
   const spanProcessors = [];
   const traceExporters = list(env.OTEL_TRACES_EXPORTER, ['otlp']);
   if (traceExporters.includes('otlp')) {
-    checkProtocol(env, 'TRACES');
     // The batch processor's queue is bounded and drops when full; exports never block a request.
     spanProcessors.push(
-      new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpEndpoint(env, 'TRACES') }), {
+      new BatchSpanProcessor(otlpTraceExporter(otlpTarget(env, 'TRACES')), {
         scheduledDelayMillis: positiveNumber(env, 'OTEL_BSP_SCHEDULE_DELAY', 5_000),
         exportTimeoutMillis: positiveNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000),
         maxQueueSize: positiveNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2_048),
@@ -179,11 +240,11 @@ export function createTelemetry(env: Env = process.env, serviceVersion = '0.0.0'
   const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   readers.push(prometheus);
   if (list(env.OTEL_METRICS_EXPORTER, ['otlp']).includes('otlp')) {
-    checkProtocol(env, 'METRICS');
+    const target = otlpTarget(env, 'METRICS');
     const interval = positiveNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', 60_000);
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({ url: otlpEndpoint(env, 'METRICS') }),
+        exporter: otlpMetricExporter(target),
         exportIntervalMillis: interval,
         // The reader refuses a timeout longer than its interval.
         exportTimeoutMillis: Math.min(interval, positiveNumber(env, 'OTEL_METRIC_EXPORT_TIMEOUT', 30_000)),

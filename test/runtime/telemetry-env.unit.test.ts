@@ -65,8 +65,10 @@ describe('telemetry from OTEL_* variables', () => {
     await telemetry.shutdown();
   });
 
-  it('refuses a protocol other than grpc', () => {
-    expect(() => createTelemetry({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })).toThrow(/only grpc/);
+  it('refuses an OTLP protocol the specification does not define (otlp-http.unit.test.ts: the rest)', () => {
+    expect(() => createTelemetry({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http' })).toThrow(
+      /OTEL_EXPORTER_OTLP_PROTOCOL 'http' is not supported \(grpc, http\/protobuf, http\/json\)/,
+    );
   });
 
   it('sizes per-token batches so a long answer fits the span event limit', () => {
