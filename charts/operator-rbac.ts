@@ -6,13 +6,10 @@ export const LLAMA_MODEL_GROUP = 'inference.kubellama.dev';
 
 /** Cluster-wide: LlamaModels live in user namespaces, and so do the objects made for them. */
 export const OPERATOR_CLUSTER_RULES: readonly V1PolicyRule[] = [
-  {
-    apiGroups: [LLAMA_MODEL_GROUP],
-    resources: ['llamamodels'],
-    verbs: ['get', 'list', 'watch', 'patch', 'update'],
-  },
-  { apiGroups: [LLAMA_MODEL_GROUP], resources: ['llamamodels/status'], verbs: ['get', 'patch', 'update'] },
-  { apiGroups: [LLAMA_MODEL_GROUP], resources: ['llamamodels/scale'], verbs: ['get', 'patch', 'update'] },
+  // The operator reads LlamaModels and writes only their status (a merge patch); it never writes the
+  // spec or scales them (users and autoscalers do, through the scale subresource).
+  { apiGroups: [LLAMA_MODEL_GROUP], resources: ['llamamodels'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [LLAMA_MODEL_GROUP], resources: ['llamamodels/status'], verbs: ['patch'] },
   // Children carry ownerReferences with blockOwnerDeletion: where OwnerReferencesPermissionEnforcement
   // admission is on (OpenShift, hardened clusters), setting it needs update on the owner's finalizers.
   { apiGroups: [LLAMA_MODEL_GROUP], resources: ['llamamodels/finalizers'], verbs: ['update'] },

@@ -34,9 +34,9 @@ function each(
 function operatorNeeds(operatorNs: string): Access[] {
   return [
     ...each(['list', 'watch'], GROUP, 'llamamodels', ''),
-    ...each(['get', 'list', 'watch', 'patch', 'update'], GROUP, 'llamamodels'),
-    ...each(['get', 'patch', 'update'], GROUP, 'llamamodels', USER_NS, 'status'),
-    ...each(['get', 'patch', 'update'], GROUP, 'llamamodels', USER_NS, 'scale'),
+    ...each(['get', 'list', 'watch'], GROUP, 'llamamodels'),
+    // Status only, as a merge patch (operator/llamamodel/reconciler.ts writeStatus).
+    ...each(['patch'], GROUP, 'llamamodels', USER_NS, 'status'),
     // Owner references with blockOwnerDeletion (OwnerReferencesPermissionEnforcement admission).
     ...each(['update'], GROUP, 'llamamodels', USER_NS, 'finalizers'),
     ...each(['list', 'watch'], 'apps', 'deployments', ''),
@@ -70,7 +70,9 @@ function forbidden(operatorNs: string): Access[] {
     ...each(['get', 'create', 'update'], 'coordination.k8s.io', 'leases'),
     ...each(['delete'], 'coordination.k8s.io', 'leases', operatorNs),
     ...each(['delete', 'create'], '', 'pods'),
-    ...each(['delete', 'create'], GROUP, 'llamamodels'),
+    ...each(['delete', 'create', 'patch', 'update'], GROUP, 'llamamodels'),
+    // Users and autoscalers scale a model; the operator never does.
+    ...each(['patch', 'update'], GROUP, 'llamamodels', USER_NS, 'scale'),
     ...each(['deletecollection'], 'apps', 'deployments'),
     ...each(['create'], '', 'pods', USER_NS, 'exec'),
     ...each(['create'], 'apiextensions.k8s.io', 'customresourcedefinitions', ''),
