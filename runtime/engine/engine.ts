@@ -3,12 +3,14 @@
 // Private constructor + async factory; dispose() is safe to call twice.
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 import { BatchLog } from './batch-log.js';
+import { type EmbeddingRequest, type EmbeddingResult, Embeddings } from './embeddings.js';
 import { DisposedError } from './errors/disposed-error.js';
 import { generate, tokenBudget } from './generate.js';
 import { type LoadedModel, loadModel } from './load-model.js';
 import { PromptBuilder } from './prompt.js';
 import { SequencePool } from './sequence-pool.js';
 import { StepBarrier } from './step-barrier.js';
+import { ModelTokenizer } from './tokenizer.js';
 import type { EngineOptions, EngineStats, GenerationRequest, GenerationResult, ModelInfo } from './types.js';
 
 /** @default for EngineOptions.maxQueue */
@@ -49,6 +51,8 @@ export class Engine {
   readonly #prompts: PromptBuilder;
   readonly #batches: BatchLog;
   readonly #steps: StepBarrier;
+  readonly #embeddings: Embeddings;
+  readonly #tokenizer: ModelTokenizer;
   #disposed = false;
 
   private constructor(loaded: LoadedModel, batches: BatchLog, steps: StepBarrier, maxQueue: number) {
@@ -60,6 +64,8 @@ export class Engine {
     this.#sequences = Array.from({ length: loaded.info.parallel }, () => loaded.context.getSequence());
     this.#pool = new SequencePool(this.#sequences, maxQueue);
     this.#prompts = new PromptBuilder(loaded.model);
+    this.#embeddings = new Embeddings(loaded.model, this.#pool, loaded.info);
+    this.#tokenizer = new ModelTokenizer(loaded.model);
   }
 
   static async create(options: EngineOptions): Promise<Engine> {
@@ -79,6 +85,21 @@ export class Engine {
 
   get disposed(): boolean {
     return this.#disposed;
+  }
+
+  get tokenizer(): ModelTokenizer {
+    return this.#tokenizer;
+  }
+
+  /** Length of the vectors embed() returns. */
+  get embeddingDimensions(): number {
+    return this.#embeddings.dimensions;
+  }
+
+  /** The llama.cpp release node-llama-cpp runs, e.g. `b6000 (ggml-org/llama.cpp)`. */
+  get buildInfo(): string {
+    const { release, repo } = this.#loaded.llama.llamaCppRelease;
+    return `${release} (${repo})`;
   }
 
   stats(): EngineStats {
@@ -160,11 +181,18 @@ export class Engine {
     }
   }
 
+  /** Embeds the inputs (embeddings.ts), waiting in the same queue as generations. */
+  async embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
+    if (this.#disposed) throw new DisposedError();
+    return this.#embeddings.embed(request);
+  }
+
   /** Refuses new and waiting requests and frees llama.cpp. Safe to call twice. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#pool.dispose();
+    await this.#embeddings.dispose();
     await this.#loaded.llama.dispose();
   }
 
