@@ -24,10 +24,13 @@ export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_rea
 export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type' as const;
 export const ATTR_GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages' as const;
 export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages' as const;
+export const ATTR_GEN_AI_REQUEST_ENCODING_FORMATS = 'gen_ai.request.encoding_formats' as const;
+export const ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT = 'gen_ai.embeddings.dimension.count' as const;
 
 export const GEN_AI_PROVIDER_LLAMA_CPP = 'llama.cpp' as const;
 export const GEN_AI_OPERATION_CHAT = 'chat' as const;
 export const GEN_AI_OPERATION_TEXT_COMPLETION = 'text_completion' as const;
+export const GEN_AI_OPERATION_EMBEDDINGS = 'embeddings' as const;
 export const GEN_AI_TOKEN_TYPE_INPUT = 'input' as const;
 export const GEN_AI_TOKEN_TYPE_OUTPUT = 'output' as const;
 
