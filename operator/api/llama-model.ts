@@ -28,7 +28,7 @@ const SOURCE_PATTERN =
 const Source = Type.String({
   description:
     'Where the GGUF file comes from: hf:OWNER/REPO[:QUANT or FILE], https://HOST/PATH.gguf, ' +
-    'pvc://CLAIM/PATH.gguf (a PersistentVolumeClaim in the same namespace) or file:///ABSOLUTE/PATH.gguf (already in the image or on the node).',
+    'pvc://CLAIM/PATH.gguf (a PersistentVolumeClaim in the same namespace) or file:///ABSOLUTE/PATH.gguf (already in the runtime image: nothing is mounted from the node).',
   minLength: 1,
   maxLength: 2048,
   pattern: SOURCE_PATTERN,
@@ -213,7 +213,8 @@ const Runtime = Type.Object(
       }),
     ),
     contextSize: Type.Integer({
-      description: 'Context size in tokens, shared by the parallel sequences.',
+      description:
+        'Context size in tokens of each of the parallel sequences: every replica allocates a KV cache of contextSize × parallel tokens (status.kvCacheTokens).',
       minimum: 128,
       maximum: 1048576,
       default: 4096,
@@ -364,6 +365,12 @@ export const LlamaModelStatusSchema = Type.Object(
       Type.String({ description: 'Label selector of the pods (for the scale subresource).' }),
     ),
     endpoint: Type.Optional(Type.String({ description: 'OpenAI-compatible base URL inside the cluster.' })),
+    kvCacheTokens: Type.Optional(
+      Type.Integer({
+        description:
+          'KV cache cells (tokens) each replica allocates: spec.runtime.contextSize × spec.runtime.parallel.',
+      }),
+    ),
     conditions: Type.Optional(
       Type.Array(ConditionSchema, {
         description: 'Ready, Progressing and Degraded.',

@@ -161,6 +161,8 @@ export function computeStatus(
     readyReplicas: ready,
     selector: modelSelector(model.metadata.name),
     endpoint: modelEndpoint(model),
+    // node-llama-cpp gives every sequence its own contextSize cells (runtime/README.md, "Batching").
+    kvCacheTokens: model.spec.runtime.contextSize * model.spec.runtime.parallel,
     conditions,
   };
 }

@@ -103,6 +103,8 @@ describe('status from the Deployment and pods', () => {
   it('is Pending with Progressing/Creating before the Deployment exists', () => {
     const s = computeStatus(model(), undefined, [], undefined);
     expect(s.phase).toBe('Pending');
+    // Each of the 4 sequences gets its own 4096 cells (node-llama-cpp), not a share of 4096.
+    expect(s.kvCacheTokens).toBe(16_384);
     expect(s.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({
       status: 'True',
       reason: 'Creating',
