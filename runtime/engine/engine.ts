@@ -5,7 +5,9 @@ import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 import { BatchLog } from './batch-log.js';
 import { type EmbeddingRequest, type EmbeddingResult, Embeddings } from './embeddings.js';
 import { DisposedError } from './errors/disposed-error.js';
+import type { FunctionCallSyntax } from './function-calls.js';
 import { generate, tokenBudget } from './generate.js';
+import { type BuiltGrammar, GrammarCache } from './grammars.js';
 import { type LoadedModel, loadModel } from './load-model.js';
 import { PromptBuilder } from './prompt.js';
 import { SequencePool } from './sequence-pool.js';
@@ -53,6 +55,7 @@ export class Engine {
   readonly #steps: StepBarrier;
   readonly #embeddings: Embeddings;
   readonly #tokenizer: ModelTokenizer;
+  readonly #grammars: GrammarCache;
   #disposed = false;
 
   private constructor(loaded: LoadedModel, batches: BatchLog, steps: StepBarrier, maxQueue: number) {
@@ -66,6 +69,12 @@ export class Engine {
     this.#prompts = new PromptBuilder(loaded.model);
     this.#embeddings = new Embeddings(loaded.model, this.#pool, loaded.info);
     this.#tokenizer = new ModelTokenizer(loaded.model);
+    this.#grammars = new GrammarCache(loaded.llama, this.#prompts.functionCallSyntax);
+  }
+
+  /** How the model writes a function call (its chat wrapper's syntax). */
+  get functionCallSyntax(): FunctionCallSyntax {
+    return this.#prompts.functionCallSyntax;
   }
 
   static async create(options: EngineOptions): Promise<Engine> {
@@ -137,6 +146,12 @@ export class Engine {
     observer?.phaseEnded?.('tokenize', { inputTokens: prompt.tokens.length });
     const tokenizeSeconds = seconds(started);
     tokenBudget(prompt.tokens.length, request.sampling.maxTokens, this.#loaded.info.contextSize);
+    // The grammar too is built before the queue: it does not need a sequence.
+    let grammar: BuiltGrammar | undefined;
+    if (request.constraint) {
+      const functions = request.input.kind === 'chat' ? request.input.functions : undefined;
+      grammar = await this.#grammars.get(request.constraint, functions);
+    }
 
     const queueStart = performance.now();
     observer?.phaseStarted?.('queue');
@@ -160,6 +175,8 @@ export class Engine {
         observer,
         onText: request.onText,
         signal: request.signal,
+        grammar: grammar?.grammar,
+        logprobs: request.logprobs,
       });
       return {
         text: outcome.text,
@@ -168,6 +185,8 @@ export class Engine {
         cachedTokens: outcome.cachedTokens,
         completionTokens: outcome.completionTokens,
         aborted: outcome.aborted,
+        logprobs: outcome.logprobs,
+        grammar: grammar && { buildSeconds: grammar.buildSeconds, cached: grammar.cached },
         timings: {
           queue: queueSeconds,
           tokenize: tokenizeSeconds,

@@ -1,13 +1,20 @@
 // One generation on one sequence: reuse the cached prompt prefix, evaluate the rest of the prompt
 // (prefill), then sample token by token (decode), reporting each step to the observer. Every request
 // for a token waits for the step (StepBarrier) so the sequences sharing the context decode together.
-import type { LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token } from 'node-llama-cpp';
+import {
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  LlamaGrammarEvaluationState,
+  type LlamaModel,
+  type SequenceEvaluateOptions,
+  type Token,
+} from 'node-llama-cpp';
 import type { BatchLog } from './batch-log.js';
 import { ContextLengthExceededError } from './errors/context-length-exceeded-error.js';
 import type { PreparedPrompt } from './prompt.js';
 import type { StepSlot } from './step-barrier.js';
 import { StopDetector } from './stop-detector.js';
-import type { FinishReason, GenerationObserver, SamplingOptions } from './types.js';
+import type { FinishReason, GenerationObserver, SamplingOptions, TokenLogprob } from './types.js';
 
 /** llama.cpp's default repeat_last_n: the window of tokens the penalties look at. */
 const PENALTY_WINDOW = 64;
@@ -23,9 +30,15 @@ export interface GenerateArgs {
   readonly prompt: PreparedPrompt;
   readonly sampling: SamplingOptions;
   readonly observer: GenerationObserver | undefined;
-  readonly onText: ((delta: string) => void) | undefined;
+  readonly onText: GenerationRequestOnText | undefined;
   readonly signal: AbortSignal | undefined;
+  /** Every sampled token must follow it (response_format, forced tool calls). */
+  readonly grammar?: LlamaGrammar;
+  /** Collect log probabilities with this many alternatives per token. */
+  readonly logprobs?: { readonly top: number };
 }
+
+type GenerationRequestOnText = (delta: string, logprobs: readonly TokenLogprob[]) => unknown;
 
 export interface GenerateOutcome {
   readonly text: string;
@@ -35,6 +48,7 @@ export interface GenerateOutcome {
   readonly aborted: boolean;
   readonly prefillSeconds: number;
   readonly decodeSeconds: number;
+  readonly logprobs?: readonly TokenLogprob[];
 }
 
 const seconds = (from: number, to = performance.now()) => (to - from) / 1000;
@@ -51,7 +65,11 @@ export function tokenBudget(
   return maxTokens ?? contextSize - promptTokens;
 }
 
-function evaluateOptions(sampling: SamplingOptions, punish: () => Token[]): SequenceEvaluateOptions {
+function evaluateOptions(
+  sampling: SamplingOptions,
+  punish: () => Token[],
+  grammar: LlamaGrammarEvaluationState | undefined,
+): SequenceEvaluateOptions {
   const penalty = sampling.repeatPenalty ?? 1;
   const frequencyPenalty = sampling.frequencyPenalty ?? 0;
   const presencePenalty = sampling.presencePenalty ?? 0;
@@ -65,7 +83,32 @@ function evaluateOptions(sampling: SamplingOptions, punish: () => Token[]): Sequ
     repeatPenalty: penalize
       ? { punishTokens: punish, maxPunishTokens: PENALTY_WINDOW, penalty, frequencyPenalty, presencePenalty }
       : undefined,
+    grammarEvaluationState: grammar,
   };
+}
+
+/**
+ * A token's log probability and its top alternatives, from node-llama-cpp's probabilities: the
+ * softmax of the candidates left after the whole sampler chain (grammar, penalties, top-k/top-p/
+ * min-p, temperature), sorted most likely first. Tokens the chain removed (probability 0) are left out.
+ */
+function logprobOf(
+  model: LlamaModel,
+  token: Token,
+  top: number,
+  confidence: number | undefined,
+  probabilities: ReadonlyMap<Token, number> | undefined,
+): TokenLogprob {
+  const text = (t: Token) => model.detokenize([t], false);
+  const alternatives: { token: string; logprob: number }[] = [];
+  if (probabilities !== undefined) {
+    for (const [candidate, p] of probabilities) {
+      if (alternatives.length >= top || p <= 0) break;
+      alternatives.push({ token: text(candidate), logprob: Math.log(p) });
+    }
+  }
+  const p = confidence ?? probabilities?.get(token) ?? 0;
+  return { token: text(token), logprob: p > 0 ? Math.log(p) : -9999, top: alternatives };
 }
 
 /** Moves the sequence's state to the longest cached prefix of the prompt; returns its length. */
@@ -80,21 +123,38 @@ async function reusePrefix(sequence: LlamaContextSequence, tokens: readonly Toke
 }
 
 export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
-  const { model, sequence, slot, batches, prompt, sampling, observer, onText, signal } = args;
+  const { model, sequence, slot, batches, prompt, sampling, observer, onText, signal, grammar } = args;
   const budget = tokenBudget(prompt.tokens.length, sampling.maxTokens, sequence.contextSize);
-  const stops = new StopDetector([...(sampling.stop ?? []), ...prompt.stopTexts]);
+  // A grammar's own stop triggers: node-llama-cpp's JSON schema grammar ends in newlines to stop on.
+  const grammarStops = (grammar?.stopGenerationTriggers ?? []).map((trigger) =>
+    typeof trigger === 'string' ? trigger : trigger instanceof Array ? trigger.join('') : trigger.toString(),
+  );
+  const stops = new StopDetector([...(sampling.stop ?? []), ...prompt.stopTexts, ...grammarStops]);
   const generated: Token[] = [];
   let pending: Token[] = [];
   let finishReason: FinishReason = 'length';
+  const top = args.logprobs?.top ?? 0;
+  const logprobs: TokenLogprob[] | undefined = args.logprobs ? [] : undefined;
+  /** Log probabilities of tokens whose text has not been emitted yet. */
+  let unsent = 0;
+  let stopAsked = false;
   const emit = (text: string) => {
-    if (text.length > 0) onText?.(text);
+    if (text.length === 0) return;
+    const these = logprobs?.slice(unsent) ?? [];
+    unsent = logprobs?.length ?? 0;
+    if (onText?.(text, these) === 'stop') stopAsked = true;
   };
 
   const prefillStart = performance.now();
   observer?.phaseStarted?.('prefill');
   const cachedTokens = await reusePrefix(sequence, prompt.tokens);
   const punish = () => [...prompt.tokens.slice(-PENALTY_WINDOW), ...generated].slice(-PENALTY_WINDOW);
-  const iterator = sequence.evaluate(prompt.tokens.slice(cachedTokens), evaluateOptions(sampling, punish));
+  const grammarState = grammar ? new LlamaGrammarEvaluationState({ model, grammar }) : undefined;
+  const iterator = sequence.evaluateWithMetadata(
+    prompt.tokens.slice(cachedTokens),
+    { confidence: logprobs !== undefined && top === 0, probabilities: top > 0 },
+    evaluateOptions(sampling, punish, grammarState),
+  );
 
   let prefillSeconds = 0;
   let decodeStart = 0;
@@ -105,7 +165,7 @@ export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
       if (signal?.aborted) break;
       const mark = batches.count;
       const askedAt = performance.now();
-      let next: IteratorResult<Token>;
+      let next: Awaited<ReturnType<typeof iterator.next>>;
       try {
         next = await iterator.next();
       } finally {
@@ -122,7 +182,7 @@ export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
         finishReason = 'stop';
         break;
       }
-      const token = next.value;
+      const token = next.value.token;
       if (prompt.stopTokens.has(token)) {
         finishReason = 'stop';
         break;
@@ -137,6 +197,13 @@ export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
       });
       lastTokenAt = now;
       generated.push(token);
+      if (logprobs) {
+        const { confidence, probabilities } = next.value as {
+          confidence?: number;
+          probabilities?: Map<Token, number>;
+        };
+        logprobs.push(logprobOf(model, token, top, confidence, probabilities));
+      }
       pending.push(token);
       const piece = model.detokenize(
         pending,
@@ -147,7 +214,7 @@ export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
       if (piece.endsWith('\uFFFD')) continue;
       pending = [];
       emit(stops.push(piece));
-      if (stops.stopped) {
+      if (stops.stopped || stopAsked) {
         finishReason = 'stop';
         break;
       }
@@ -157,7 +224,7 @@ export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
     slot.leave();
     await iterator.return();
   }
-  if (!stops.stopped) {
+  if (!stops.stopped && !stopAsked) {
     if (pending.length > 0)
       emit(stops.push(model.detokenize(pending, false, generated.slice(0, -pending.length))));
     emit(stops.flush());
@@ -179,5 +246,7 @@ export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
     aborted: signal?.aborted === true,
     prefillSeconds,
     decodeSeconds,
+    // The tokens whose text was emitted (a cut stop sequence's tokens are not).
+    logprobs: logprobs?.slice(0, unsent),
   };
 }

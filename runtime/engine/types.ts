@@ -1,5 +1,5 @@
 // Option and result types of the engine. Each default is stated where the option is declared.
-import type { LlamaGpuType, Token } from 'node-llama-cpp';
+import type { GbnfJsonSchema, LlamaGpuType, Token } from 'node-llama-cpp';
 
 export interface EngineOptions {
   /** Path of a local GGUF file. */
@@ -88,14 +88,53 @@ export interface GpuBackendVerdict {
 
 export interface GpuBackendReport extends GpuBackendFacts, GpuBackendVerdict {}
 
+/** A function the assistant called earlier in the conversation, with the result it got back. */
+export interface ChatFunctionCall {
+  readonly name: string;
+  /** The arguments, parsed from their JSON text. */
+  readonly params: unknown;
+  /** The tool message's content (parsed when it is JSON). */
+  readonly result: unknown;
+}
+
 export interface ChatMessage {
   readonly role: 'system' | 'developer' | 'user' | 'assistant';
   readonly content: string;
+  /** Assistant messages only: the calls it made, in order, each with its result. */
+  readonly functionCalls?: readonly ChatFunctionCall[];
+}
+
+/** A function the model may call; rendered into the prompt by the model's chat wrapper. */
+export interface FunctionDefinition {
+  readonly name: string;
+  readonly description?: string;
+  /** A JSON schema the grammar enforces (checked by the server before it gets here). */
+  readonly params?: GbnfJsonSchema;
 }
 
 export type GenerationInput =
-  | { readonly kind: 'chat'; readonly messages: readonly ChatMessage[] }
+  | {
+      readonly kind: 'chat';
+      readonly messages: readonly ChatMessage[];
+      /** Functions to render into the prompt (the chat wrapper's function syntax). */
+      readonly functions?: readonly FunctionDefinition[];
+    }
   | { readonly kind: 'text'; readonly prompt: string };
+
+/** A grammar every generated token must follow. */
+export type OutputConstraint =
+  | { readonly kind: 'json' }
+  | { readonly kind: 'json_schema'; readonly schema: GbnfJsonSchema }
+  /** One call, in the chat wrapper's syntax, to one of these functions (chat input's functions). */
+  | { readonly kind: 'function_call'; readonly functions: readonly string[] };
+
+/** One generated token's log probability and, optionally, the most likely alternatives. */
+export interface TokenLogprob {
+  readonly token: string;
+  readonly logprob: number;
+  /** Most likely first; only tokens with a probability above 0. */
+  readonly top: readonly { readonly token: string; readonly logprob: number }[];
+}
 
 export interface SamplingOptions {
   /** @default 1 (0 = greedy) */
@@ -145,8 +184,15 @@ export interface GenerationObserver {
 export interface GenerationRequest {
   readonly input: GenerationInput;
   readonly sampling: SamplingOptions;
-  /** Receives the text as it is generated, stop strings already cut out. */
-  readonly onText?: (delta: string) => void;
+  /** A grammar the output must follow. */
+  readonly constraint?: OutputConstraint;
+  /** Collect each token's log probability and this many alternatives (0..20). */
+  readonly logprobs?: { readonly top: number };
+  /**
+   * Receives the text as it is generated, stop strings already cut out, with the log probabilities
+   * of the tokens it completes (when asked). Returning 'stop' ends the generation (finish 'stop').
+   */
+  readonly onText?: (delta: string, logprobs: readonly TokenLogprob[]) => unknown;
   readonly observer?: GenerationObserver;
   /** Aborting stops the wait or the generation and frees the sequence. */
   readonly signal?: AbortSignal;
@@ -163,6 +209,10 @@ export interface GenerationResult {
   /** True when the signal stopped it early. */
   readonly aborted: boolean;
   readonly timings: GenerationTimings;
+  /** Per token of `text`, when logprobs were asked for. */
+  readonly logprobs?: readonly TokenLogprob[];
+  /** The grammar of the constraint: build time (0 when reused from the cache). */
+  readonly grammar?: { readonly buildSeconds: number; readonly cached: boolean };
 }
 
 /** Seconds spent in each step. */
