@@ -10,6 +10,8 @@ import { registerHttpTracing } from './http-tracing.js';
 import { registerRequestLog } from './request-log.js';
 import { CHAT_COMPLETIONS_PATH, registerChatCompletions } from './routes/chat-completions.js';
 import { COMPLETIONS_PATH, registerCompletions } from './routes/completions.js';
+import { EMBEDDINGS_PATH, registerEmbeddings } from './routes/embeddings.js';
+import { LLAMA_SERVER_PATHS, registerLlamaServerRoutes } from './routes/llama-server.js';
 import { MODELS_PATH, registerModels } from './routes/models.js';
 import { registerProbes } from './routes/probes.js';
 
@@ -22,6 +24,11 @@ export interface AppOptions {
 const ALLOWED: Record<string, string> = {
   [CHAT_COMPLETIONS_PATH]: 'POST',
   [COMPLETIONS_PATH]: 'POST',
+  [EMBEDDINGS_PATH]: 'POST',
+  [LLAMA_SERVER_PATHS.health]: 'GET, HEAD',
+  [LLAMA_SERVER_PATHS.tokenize]: 'POST',
+  [LLAMA_SERVER_PATHS.detokenize]: 'POST',
+  [LLAMA_SERVER_PATHS.props]: 'GET, HEAD',
   [MODELS_PATH]: 'GET, HEAD',
   [RUNTIME_PATHS.health]: 'GET, HEAD',
   [RUNTIME_PATHS.ready]: 'GET, HEAD',
@@ -66,7 +73,7 @@ export function buildApp(context: AppContext, options: AppOptions = {}): Fastify
   app.removeContentTypeParser('text/plain');
   registerHttpTracing(app, context.telemetry.tracer, context.telemetry.propagator);
   registerRequestLog(app, context.log);
-  registerAuth(app, context.config.apiKey);
+  registerAuth(app, context.config.apiKey, [LLAMA_SERVER_PATHS.health]);
   app.addHook('onSend', async (_request, reply) => {
     // While draining, ask clients not to reuse the connection.
     if (context.draining) reply.header('connection', 'close');
@@ -75,6 +82,8 @@ export function buildApp(context: AppContext, options: AppOptions = {}): Fastify
   registerModels(app, context);
   registerChatCompletions(app, context);
   registerCompletions(app, context);
+  registerEmbeddings(app, context);
+  registerLlamaServerRoutes(app, context);
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0] ?? request.url;

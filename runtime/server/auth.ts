@@ -1,5 +1,7 @@
-// Optional API key: when configured, every /v1 request must carry `Authorization: Bearer <key>`.
-// Probes and /metrics stay open (the kubelet and Prometheus carry no key).
+// Optional API key: when configured, every request must carry `Authorization: Bearer <key>` — the
+// /v1 API and llama-server's /tokenize, /detokenize, /props alike, and any route added later.
+// Probes and /metrics stay open (the kubelet and Prometheus carry no key), and so do the `open`
+// paths (llama-server's /health, which llama-server leaves open too).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { RUNTIME_PATHS } from '../../charts/runtime-contract.js';
@@ -7,12 +9,17 @@ import { ApiError } from './errors.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-export function registerAuth(app: FastifyInstance, apiKey: string | undefined): void {
+export function registerAuth(
+  app: FastifyInstance,
+  apiKey: string | undefined,
+  open: readonly string[] = [],
+): void {
   if (!apiKey) return;
+  const unprotected = new Set([RUNTIME_PATHS.health, RUNTIME_PATHS.ready, RUNTIME_PATHS.metrics, ...open]);
   const expected = digest(apiKey);
   const challenge = { 'www-authenticate': 'Bearer' };
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith(`${RUNTIME_PATHS.openAiBase}/`)) return;
+    if (unprotected.has(request.url.split('?')[0] ?? request.url)) return;
     const header = request.headers.authorization;
     if (!header) {
       throw new ApiError(
