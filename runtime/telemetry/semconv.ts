@@ -24,6 +24,12 @@ export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_rea
 export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type' as const;
 export const ATTR_GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages' as const;
 export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages' as const;
+/** The output type the client asked for: GEN_AI_OUTPUT_TYPE_JSON (response_format json_*) or _TEXT. */
+export const ATTR_GEN_AI_OUTPUT_TYPE = 'gen_ai.output.type' as const;
+export const GEN_AI_OUTPUT_TYPE_JSON = 'json' as const;
+export const GEN_AI_OUTPUT_TYPE_TEXT = 'text' as const;
+/** The request's tool definitions (JSON), only with content capture on (they can be large). */
+export const ATTR_GEN_AI_TOOL_DEFINITIONS = 'gen_ai.tool.definitions' as const;
 export const ATTR_GEN_AI_REQUEST_ENCODING_FORMATS = 'gen_ai.request.encoding_formats' as const;
 export const ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT = 'gen_ai.embeddings.dimension.count' as const;
 
@@ -52,6 +58,13 @@ export const ATTR_LLAMA_BATCH_SIZE_MAX = 'llama.batch.size.max' as const;
 export const ATTR_LLAMA_REQUEST_MIN_P = 'llama.request.min_p' as const;
 export const ATTR_LLAMA_REQUEST_REPEAT_PENALTY = 'llama.request.repeat_penalty' as const;
 export const ATTR_LLAMA_TRACE_DETAIL = 'llama.trace.detail' as const;
+/** Tool definitions in the request (always; their content is gen_ai.tool.definitions). */
+export const ATTR_LLAMA_REQUEST_TOOLS = 'llama.request.tools' as const;
+/** none, auto, required or function (a named one). */
+export const ATTR_LLAMA_REQUEST_TOOL_CHOICE = 'llama.request.tool_choice' as const;
+/** Seconds spent building the output grammar (0 when the cache had it), and whether it did. */
+export const ATTR_LLAMA_GRAMMAR_BUILD_DURATION = 'llama.grammar.build_duration' as const;
+export const ATTR_LLAMA_GRAMMAR_CACHED = 'llama.grammar.cached' as const;
 
 // Per-token timing records, batched into events (detail=token); parallel arrays, one entry per token.
 export const ATTR_LLAMA_TOKENS_FIRST_INDEX = 'llama.tokens.first_index' as const;
