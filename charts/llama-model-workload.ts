@@ -5,6 +5,7 @@
 import type {
   V1Container,
   V1Deployment,
+  V1EnvVar,
   V1OwnerReference,
   V1PersistentVolumeClaim,
   V1PodSpec,
@@ -221,7 +222,10 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
         args: [RUNTIME_COMMANDS.pull, spec.model.source, '--dir', MODEL_DIR],
         env: mergeEnv(
           env.filter((e) => e.name.startsWith('OTEL_') || e.name.startsWith('K8S_') || PULL_ENV.has(e.name)),
-          caBundle ? [{ name: 'NODE_EXTRA_CA_CERTS', value: CA_BUNDLE_FILE }] : [],
+          [
+            ...(caBundle ? [{ name: 'NODE_EXTRA_CA_CERTS', value: CA_BUNDLE_FILE }] : []),
+            ...credentialsEnv(spec.model.credentials),
+          ],
         ),
         volumeMounts: caBundle
           ? [...mounts, { name: 'ca-bundle', mountPath: CA_BUNDLE_DIR, readOnly: true }]
@@ -255,6 +259,17 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
     ...(scheduling.priorityClassName ? { priorityClassName: scheduling.priorityClassName } : {}),
     ...(scheduling.runtimeClassName ? { runtimeClassName: scheduling.runtimeClassName } : {}),
   };
+}
+
+/** The download tokens as references to the Secret: the value never passes through the operator. */
+function credentialsEnv(credentials: LlamaModelSpec['model']['credentials']): V1EnvVar[] {
+  if (!credentials) return [];
+  const fromSecret = (name: string, key: string | undefined): V1EnvVar[] =>
+    key ? [{ name, valueFrom: { secretKeyRef: { name: credentials.secretRef.name, key } } }] : [];
+  return [
+    ...fromSecret(RUNTIME_ENV.huggingFaceToken, credentials.huggingFaceTokenKey),
+    ...fromSecret(RUNTIME_ENV.modelToken, credentials.bearerTokenKey),
+  ];
 }
 
 function probe(path: string, timing: { periodSeconds: number; failureThreshold: number }) {

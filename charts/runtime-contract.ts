@@ -45,6 +45,13 @@ export const RUNTIME_ENV = {
   traceDetail: 'KUBELLAMA_TRACE_DETAIL',
   /** Expected sha256 of the model file (pull verifies it). */
   modelSha256: 'KUBELLAMA_MODEL_SHA256',
+  /**
+   * Download credentials, set from spec.model.credentials' Secret in the pull init container only:
+   * the Hugging Face token (the variable huggingface_hub and llama.cpp read) for hf: sources, and a
+   * bearer token for https:// ones.
+   */
+  huggingFaceToken: 'HF_TOKEN',
+  modelToken: 'KUBELLAMA_MODEL_TOKEN',
   /** The OTel GenAI switch for prompt/completion content in telemetry. */
   captureContent: 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
 } as const;

@@ -100,6 +100,44 @@ const CaBundle = Type.Object(
   },
 );
 
+const SECRET_KEY = (what: string) =>
+  Type.Optional(
+    Type.String({
+      description: `Key of the Secret whose value is ${what}.`,
+      minLength: 1,
+      maxLength: 253,
+      pattern: CONFIG_MAP_KEY_PATTERN,
+    }),
+  );
+
+const Credentials = Type.Object(
+  {
+    secretRef: Type.Object(
+      {
+        name: Type.String({
+          description: "Name of the Secret, in the LlamaModel's namespace.",
+          minLength: 1,
+          maxLength: 253,
+          pattern: DNS_SUBDOMAIN_PATTERN,
+        }),
+      },
+      { description: 'The Secret that holds the tokens.' },
+    ),
+    huggingFaceTokenKey: SECRET_KEY('a Hugging Face token, sent with hf: downloads (HF_TOKEN)'),
+    bearerTokenKey: SECRET_KEY(
+      'a token sent as `Authorization: Bearer` to an https:// source (KUBELLAMA_MODEL_TOKEN)',
+    ),
+  },
+  {
+    description:
+      'Tokens for gated or private models, from a Secret: they reach the pull init container only (as environment variables referencing the Secret), never the serving container, the status, events, logs or traces. The operator never reads the Secret.',
+    ...cel({
+      rule: 'has(self.huggingFaceTokenKey) || has(self.bearerTokenKey)',
+      message: 'name the Secret key of huggingFaceTokenKey, bearerTokenKey or both',
+    }),
+  },
+);
+
 const Model = Type.Object(
   {
     source: Source,
@@ -116,14 +154,22 @@ const Model = Type.Object(
     ),
     cache: Type.Optional(ModelCache),
     caBundle: Type.Optional(CaBundle),
+    credentials: Type.Optional(Credentials),
   },
   {
     description: 'The GGUF model to serve.',
-    ...cel({
-      rule: "!has(self.caBundle) || self.source.startsWith('https://') || self.source.startsWith('hf:')",
-      message: 'a caBundle applies to downloads only: an https:// or hf: source',
-      fieldPath: '.caBundle',
-    }),
+    ...cel(
+      {
+        rule: "!has(self.caBundle) || self.source.startsWith('https://') || self.source.startsWith('hf:')",
+        message: 'a caBundle applies to downloads only: an https:// or hf: source',
+        fieldPath: '.caBundle',
+      },
+      {
+        rule: "!has(self.credentials) || self.source.startsWith('https://') || self.source.startsWith('hf:')",
+        message: 'credentials apply to downloads only: an https:// or hf: source',
+        fieldPath: '.credentials',
+      },
+    ),
   },
 );
 

@@ -8,6 +8,7 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createModelDownloader } from 'node-llama-cpp';
+import { authorizationFor, type PullCredentials } from './credentials.js';
 import { ChecksumMismatchError, PULL_EXIT, PullError } from './errors.js';
 
 /** Written next to the pulled model: which URI it came from. */
@@ -28,6 +29,8 @@ export interface PullOptions {
   readonly progressBar?: boolean;
   readonly onProgress?: (progress: PullProgress) => void;
   readonly signal?: AbortSignal;
+  /** Tokens for the download (credentials.ts decides which request gets which). */
+  readonly credentials?: PullCredentials;
 }
 
 export interface PulledModel {
@@ -121,6 +124,11 @@ async function pullRemote(options: PullOptions): Promise<PulledModel> {
       // Keep the partial file of an interrupted download, so the next attempt resumes it.
       deleteTempFileOnCancel: false,
       skipExisting: true,
+      // Headers, not node-llama-cpp's `tokens`: those reach huggingface.co only, never a mirror.
+      headers: authorizationFor(options.uri, options.credentials ?? {}),
+      ...(options.credentials?.huggingFaceEndpoint
+        ? { endpoints: { huggingFace: options.credentials.huggingFaceEndpoint } }
+        : {}),
     });
     path = await downloader.download({ signal: options.signal });
   } catch (error) {
@@ -159,7 +167,7 @@ export async function pullModel(options: PullOptions): Promise<PulledModel> {
  * verified, unless it is there already); a local path is checked and returned.
  */
 export async function resolveModelPath(
-  options: Pick<PullOptions, 'uri' | 'dir' | 'sha256' | 'onProgress'>,
+  options: Pick<PullOptions, 'uri' | 'dir' | 'sha256' | 'onProgress' | 'credentials'>,
 ): Promise<string> {
   return (await pullModel(options)).path;
 }

@@ -145,6 +145,21 @@ const INVALID: Array<[string, Record<string, unknown>, RegExp]> = [
   ],
   ['endpoint not a URL', { telemetry: { endpoint: 'collector:4317' } }, /spec\.telemetry\.endpoint/],
   [
+    'credentials on a pvc:// source (nothing is downloaded)',
+    {
+      model: {
+        source: 'pvc://models/m.gguf',
+        credentials: { secretRef: { name: 'hf' }, huggingFaceTokenKey: 'token' },
+      },
+    },
+    /spec\.model\.credentials.*downloads only/,
+  ],
+  [
+    'credentials naming no key',
+    { model: { source: 'hf:a/b:Q4_K_M', credentials: { secretRef: { name: 'hf' } } } },
+    /spec\.model\.credentials.*huggingFaceTokenKey/,
+  ],
+  [
     'endpoint with a path (OTLP/gRPC has none)',
     { telemetry: { endpoint: 'http://collector:4318/v1/traces' } },
     /spec\.telemetry\.endpoint/,

@@ -126,6 +126,33 @@ describe('LlamaModel workload construct', () => {
     expect(version('registry.local:5000/runtime')).toBe('latest');
   });
 
+  it('gives spec.model.credentials to the pull init container only, as references to the Secret', () => {
+    const withSpec = spec('hf:owner/repo:Q4_K_M');
+    const [deployment] = renderLlamaModelWorkload({
+      name: 'm',
+      namespace: 'ns',
+      spec: {
+        ...withSpec,
+        model: {
+          ...withSpec.model,
+          credentials: { secretRef: { name: 'hf' }, huggingFaceTokenKey: 'token', bearerTokenKey: 'mirror' },
+        },
+      },
+      defaultImages: { cpu: 'runtime:1', cuda: 'runtime:1-cuda' },
+      telemetry: { endpoint: 'http://c:4317', samplingRatio: 1 },
+    }) as V1Deployment[];
+    const pod = deployment!.spec!.template.spec!;
+    expect(pod.initContainers?.[0]?.env).toEqual(
+      expect.arrayContaining([
+        { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf', key: 'token' } } },
+        { name: 'KUBELLAMA_MODEL_TOKEN', valueFrom: { secretKeyRef: { name: 'hf', key: 'mirror' } } },
+      ]),
+    );
+    const names = (pod.containers[0]?.env ?? []).map((e) => e.name);
+    expect(names).not.toContain('HF_TOKEN');
+    expect(names).not.toContain('KUBELLAMA_MODEL_TOKEN');
+  });
+
   it('serves a file:// source in place', () => {
     const d = render('file:///opt/models/m.gguf');
     expect(d.spec?.template.spec?.initContainers).toBeUndefined();

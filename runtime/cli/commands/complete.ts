@@ -7,6 +7,7 @@ import { RUNTIME_ENV } from '../../../charts/runtime-contract.js';
 import { ConfigError, type ModelConfig, resolveModelConfig } from '../../config.js';
 import { Engine } from '../../engine/engine.js';
 import type { GenerationInput, SamplingOptions } from '../../engine/types.js';
+import { credentialsFromEnv } from '../../pull/credentials.js';
 import { resolveModelPath } from '../../pull/pull-model.js';
 import { installDiagLog } from '../../telemetry/diag-log.js';
 import { ModelLoadSpan } from '../../telemetry/model-load-span.js';
@@ -102,6 +103,7 @@ export function registerComplete(program: Command): void {
           dir: config.modelDir,
           sha256: config.modelSha256,
           onProgress: progressLines(config.model),
+          credentials: credentialsFromEnv(),
         });
         engine = await Engine.create({
           modelPath,

@@ -2,6 +2,7 @@
 // terminal, one progress line every few seconds in logs; exit codes in pull/errors.ts.
 import type { Command } from 'commander';
 import { MODEL_DIR, RUNTIME_COMMANDS, RUNTIME_ENV } from '../../../charts/runtime-contract.js';
+import { credentialsFromEnv } from '../../pull/credentials.js';
 import { PULL_EXIT, PullError } from '../../pull/errors.js';
 import { pullModel } from '../../pull/pull-model.js';
 import { commandLog } from '../log.js';
@@ -36,6 +37,7 @@ export function registerPull(program: Command): void {
           sha256: options.sha256 ?? process.env[RUNTIME_ENV.modelSha256],
           progressBar: tty,
           onProgress: tty ? undefined : progressLines(uri),
+          credentials: credentialsFromEnv(),
         });
         commandLog().info(pulled.downloaded ? 'pulled' : 'already present', { uri, ...pulled });
         process.exitCode = PULL_EXIT.ok;

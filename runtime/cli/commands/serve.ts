@@ -2,6 +2,7 @@
 import { type Command, Option } from 'commander';
 import { RUNTIME_COMMANDS } from '../../../charts/runtime-contract.js';
 import { ConfigError, resolveServeConfig, SERVE_ENV, SERVE_FLAGS, type ServeFlags } from '../../config.js';
+import { credentialsFromEnv } from '../../pull/credentials.js';
 import { resolveModelPath } from '../../pull/pull-model.js';
 import { RuntimeServer } from '../../server/runtime-server.js';
 import { installDiagLog } from '../../telemetry/diag-log.js';
@@ -63,6 +64,7 @@ export function registerServe(program: Command): void {
           dir: config.modelDir,
           sha256: config.modelSha256,
           onProgress: progressLines(model),
+          credentials: credentialsFromEnv(),
         }),
     });
     commandLog().info('listening', {
