@@ -177,6 +177,12 @@ export class Engine {
         signal: request.signal,
         grammar: grammar?.grammar,
         logprobs: request.logprobs,
+        describeToken: (token) => {
+          const piece = this.#tokenizer.piece(token);
+          return typeof piece === 'string'
+            ? { token: piece, bytes: [...Buffer.from(piece, 'utf8')] }
+            : { token: Buffer.from(piece).toString('utf8'), bytes: piece };
+        },
       });
       return {
         text: outcome.text,

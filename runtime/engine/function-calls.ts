@@ -183,6 +183,8 @@ export class FunctionCallParser {
       }
     }
     if (this.#state === 'name') {
+      // A shorter alternative prefix may have matched before the space that follows it.
+      this.#buffer = this.#buffer.trimStart();
       const match = this.#names.find((n) => this.#buffer.startsWith(n + this.#syntax.paramsPrefix(n)));
       if (match === undefined) {
         const possible = this.#names.some((n) => (n + this.#syntax.paramsPrefix(n)).startsWith(this.#buffer));
@@ -200,15 +202,17 @@ export class FunctionCallParser {
       if (args.trim() === this.#syntax.emptyParams || parses(args)) {
         this.#state = 'done';
         this.#buffer = '';
-        const rest = args.slice(this.#arguments.length);
-        if (args.trim() !== this.#syntax.emptyParams) {
-          this.#arguments = args;
-          if (rest !== '') events.push({ kind: 'arguments', text: rest });
-        }
+        // A function without parameters gets OpenAI's empty arguments.
+        const complete = args.trim() === this.#syntax.emptyParams && !parses(args) ? '{}' : args;
+        const rest = complete.slice(this.#arguments.length);
+        this.#arguments = complete;
+        if (rest !== '') events.push({ kind: 'arguments', text: rest });
         return events;
       }
     }
-    const ready = this.#buffer.slice(0, Math.max(0, this.#buffer.length - suffix.length));
+    let ready = this.#buffer.slice(0, Math.max(0, this.#buffer.length - suffix.length));
+    // Never split a surrogate pair between two fragments.
+    if (/[\uD800-\uDBFF]$/.test(ready)) ready = ready.slice(0, -1);
     const fresh = ready.slice(this.#arguments.length);
     if (fresh !== '') {
       this.#arguments = ready;

@@ -36,6 +36,8 @@ export interface GenerateArgs {
   readonly grammar?: LlamaGrammar;
   /** Collect log probabilities with this many alternatives per token. */
   readonly logprobs?: { readonly top: number };
+  /** A token's text and bytes, for log probabilities. */
+  readonly describeToken?: (token: Token) => { readonly token: string; readonly bytes: readonly number[] };
 }
 
 type GenerationRequestOnText = (delta: string, logprobs: readonly TokenLogprob[]) => unknown;
@@ -93,22 +95,22 @@ function evaluateOptions(
  * min-p, temperature), sorted most likely first. Tokens the chain removed (probability 0) are left out.
  */
 function logprobOf(
-  model: LlamaModel,
+  describe: (token: Token) => { readonly token: string; readonly bytes: readonly number[] },
   token: Token,
   top: number,
   confidence: number | undefined,
   probabilities: ReadonlyMap<Token, number> | undefined,
 ): TokenLogprob {
-  const text = (t: Token) => model.detokenize([t], false);
-  const alternatives: { token: string; logprob: number }[] = [];
+  const alternatives: TokenLogprob['top'][number][] = [];
   if (probabilities !== undefined) {
     for (const [candidate, p] of probabilities) {
       if (alternatives.length >= top || p <= 0) break;
-      alternatives.push({ token: text(candidate), logprob: Math.log(p) });
+      alternatives.push({ ...describe(candidate), logprob: Math.log(p) });
     }
   }
   const p = confidence ?? probabilities?.get(token) ?? 0;
-  return { token: text(token), logprob: p > 0 ? Math.log(p) : -9999, top: alternatives };
+  // OpenAI's floor for "practically impossible"; a logprob is never -Infinity in JSON.
+  return { ...describe(token), logprob: p > 0 ? Math.log(p) : -9999, top: alternatives };
 }
 
 /** Moves the sequence's state to the longest cached prefix of the prompt; returns its length. */
@@ -127,7 +129,7 @@ export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
   const budget = tokenBudget(prompt.tokens.length, sampling.maxTokens, sequence.contextSize);
   // A grammar's own stop triggers: node-llama-cpp's JSON schema grammar ends in newlines to stop on.
   const grammarStops = (grammar?.stopGenerationTriggers ?? []).map((trigger) =>
-    typeof trigger === 'string' ? trigger : trigger instanceof Array ? trigger.join('') : trigger.toString(),
+    typeof trigger === 'string' ? trigger : Array.isArray(trigger) ? trigger.join('') : trigger.toString(),
   );
   const stops = new StopDetector([...(sampling.stop ?? []), ...prompt.stopTexts, ...grammarStops]);
   const generated: Token[] = [];
@@ -202,7 +204,13 @@ export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
           confidence?: number;
           probabilities?: Map<Token, number>;
         };
-        logprobs.push(logprobOf(model, token, top, confidence, probabilities));
+        const describe =
+          args.describeToken ??
+          ((t: Token) => {
+            const text = model.detokenize([t], false);
+            return { token: text, bytes: [...Buffer.from(text, 'utf8')] };
+          });
+        logprobs.push(logprobOf(describe, token, top, confidence, probabilities));
       }
       pending.push(token);
       const piece = model.detokenize(

@@ -131,9 +131,15 @@ export type OutputConstraint =
 /** One generated token's log probability and, optionally, the most likely alternatives. */
 export interface TokenLogprob {
   readonly token: string;
+  /** The token's UTF-8 bytes (a part of a character when `token` alone is not valid UTF-8). */
+  readonly bytes: readonly number[];
   readonly logprob: number;
   /** Most likely first; only tokens with a probability above 0. */
-  readonly top: readonly { readonly token: string; readonly logprob: number }[];
+  readonly top: readonly {
+    readonly token: string;
+    readonly bytes: readonly number[];
+    readonly logprob: number;
+  }[];
 }
 
 export interface SamplingOptions {

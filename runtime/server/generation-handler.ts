@@ -13,12 +13,15 @@ import type {
   GenerationInput,
   GenerationObserver,
   GenerationResult,
+  OutputConstraint,
   SamplingOptions,
+  TokenLogprob,
 } from '../engine/types.js';
 import { RequestTracer } from '../telemetry/request-tracer.js';
 import type { AppContext } from './app-context.js';
+import { ChoiceOutput, type ToolCalling } from './choice-output.js';
 import { ApiError } from './errors.js';
-import type { ResponseFormat } from './response-format.js';
+import type { ResponseFormat, ResponseIds } from './response-format.js';
 import { usageOf } from './response-format.js';
 
 /** Seconds a 429 asks the client to wait: about one short generation. */
@@ -35,6 +38,16 @@ export interface GenerationCall {
   readonly promptParam: string;
   /** gen_ai.input.messages, recorded only when content capture is on. */
   readonly inputContent: Attributes;
+  /** Request attributes of the operation span besides sampling (output type, tools). */
+  readonly requestAttributes?: Attributes;
+  /** A grammar the output follows. */
+  readonly constraint?: OutputConstraint;
+  /** Log probabilities with this many alternatives per token. */
+  readonly logprobs?: { readonly top: number };
+  /** Tool calls read out of the output (tool_choice other than none). */
+  readonly toolCalling?: (syntax: ToolCalling['syntax']) => ToolCalling;
+  /** Where the generated text starts, for text_offset (the prompt's length on /v1/completions). */
+  readonly textOffset?: number;
 }
 
 function toApiError(error: unknown, call: GenerationCall, timedOut: boolean): unknown {
@@ -71,7 +84,10 @@ export async function handleGeneration(
   const engine = app.requireEngine();
   const model = app.config.modelAlias;
   const id = `${call.format.idPrefix}${randomUUID().replaceAll('-', '')}`;
-  const created = Math.floor(Date.now() / 1000);
+  const ids: ResponseIds = { id, created: Math.floor(Date.now() / 1000), model };
+  const toolCalling = call.toolCalling?.(engine.functionCallSyntax);
+  const choice = new ChoiceOutput(toolCalling, call.textOffset);
+  const withLogprobs = call.logprobs !== undefined;
   const tracer = new RequestTracer({
     tracer: app.telemetry.tracer,
     metrics: app.metrics,
@@ -83,6 +99,7 @@ export async function handleGeneration(
     eventCountLimit: app.telemetry.eventCountLimit,
     captureContent: app.config.captureContent,
     inputContent: call.inputContent,
+    requestAttributes: call.requestAttributes,
   });
 
   // Stop generating as soon as the client goes away or the request runs out of time.
@@ -98,25 +115,43 @@ export async function handleGeneration(
     return toApiError(error, call, timeout.aborted);
   };
 
+  const generationRequest = {
+    input: call.input,
+    sampling: call.sampling,
+    constraint: call.constraint,
+    logprobs: call.logprobs,
+    signal,
+  };
+  const succeeded = (result: GenerationResult) =>
+    tracer.succeeded(result, id, {
+      content: choice.content,
+      toolCalls: choice.toolCalls,
+      finishReason: choice.finishReason(result.finishReason),
+    });
+
   if (!call.stream) {
     let result: GenerationResult;
     try {
       result = await engine.generate({
-        input: call.input,
-        sampling: call.sampling,
+        ...generationRequest,
         observer: tracer,
-        signal,
+        // A whole call read (tool_choice auto) ends the generation.
+        onText: (delta: string, logprobs: readonly TokenLogprob[]) => {
+          choice.push(delta, logprobs);
+          return choice.callDone ? 'stop' : undefined;
+        },
       });
     } catch (error) {
       throw fail(error);
     }
-    tracer.succeeded(result, id, result.text);
+    choice.finish();
+    succeeded(result);
     if (timeout.aborted)
       throw new ApiError(
         'request_timeout',
         `The request ran past ${app.config.requestTimeoutSeconds}s and was stopped.`,
       );
-    return call.format.full(id, created, model, result);
+    return call.format.full(ids, result, choice, withLogprobs);
   }
 
   // A Readable fed with push(): each event goes straight to the piped response, without the
@@ -141,7 +176,7 @@ export async function handleGeneration(
       tracer.phaseStarted(phase);
       if (phase !== 'prefill') return;
       // From here on nothing can fail with an HTTP error: open the stream.
-      const first = call.format.start(id, created, model);
+      const first = call.format.start(ids, toolCalling?.forced === true);
       if (first) write(first);
       markStarted();
     },
@@ -149,11 +184,12 @@ export async function handleGeneration(
     tokenGenerated: (timing) => tracer.tokenGenerated(timing),
   };
   const generation = engine.generate({
-    input: call.input,
-    sampling: call.sampling,
+    ...generationRequest,
     observer,
-    signal,
-    onText: (delta) => write(call.format.text(id, created, model, delta)),
+    onText: (delta: string, logprobs: readonly TokenLogprob[]) => {
+      for (const event of choice.push(delta, logprobs)) write(call.format.event(ids, event, withLogprobs));
+      return choice.callDone ? 'stop' : undefined;
+    },
   });
   try {
     await Promise.race([started, generation]);
@@ -162,7 +198,8 @@ export async function handleGeneration(
   }
   generation.then(
     (result) => {
-      tracer.succeeded(result, id, result.text);
+      for (const event of choice.finish()) write(call.format.event(ids, event, withLogprobs));
+      succeeded(result);
       if (timeout.aborted) {
         write(
           new ApiError(
@@ -171,8 +208,8 @@ export async function handleGeneration(
           ).toJSON(),
         );
       } else {
-        write(call.format.finish(id, created, model, result.finishReason));
-        if (call.includeUsage) write(call.format.usage(id, created, model, usageOf(result)));
+        write(call.format.finish(ids, choice.finishReason(result.finishReason)));
+        if (call.includeUsage) write(call.format.usage(ids, usageOf(result)));
       }
       write('[DONE]');
       end();

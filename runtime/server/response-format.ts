@@ -1,7 +1,16 @@
-// Builds OpenAI's response objects and stream chunks for the two generation endpoints, so the
-// generation handler does not care which one it serves.
-import type { FinishReason, GenerationResult } from '../engine/types.js';
-import type { ChatCompletion, ChatCompletionChunk, Completion, Usage } from './openai-types.js';
+// Builds OpenAI's response objects and stream chunks for the two generation endpoints from the
+// choice's events (choice-output.ts), so the generation handler does not care which one it serves.
+import type { GenerationResult } from '../engine/types.js';
+import type { ChoiceEvent, ChoiceOutput, PlacedLogprob } from './choice-output.js';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatLogprobs,
+  Completion,
+  CompletionLogprobs,
+  FinishReason,
+  Usage,
+} from './openai-types.js';
 
 /** OpenAI's field; one value per build of the runtime and model. */
 export const SYSTEM_FINGERPRINT = 'kubellama-llama.cpp';
@@ -15,92 +24,167 @@ export function usageOf(result: GenerationResult): Usage {
   };
 }
 
+/** Response identity shared by every object of one response. */
+export interface ResponseIds {
+  readonly id: string;
+  readonly created: number;
+  readonly model: string;
+}
+
 export interface ResponseFormat {
   readonly idPrefix: string;
-  full(id: string, created: number, model: string, result: GenerationResult): object;
+  full(ids: ResponseIds, result: GenerationResult, choice: ChoiceOutput, withLogprobs: boolean): object;
   /** The chunk sent before any text (chat: the assistant role), if any. */
-  start(id: string, created: number, model: string): object | undefined;
-  text(id: string, created: number, model: string, delta: string): object;
-  finish(id: string, created: number, model: string, reason: FinishReason): object;
-  usage(id: string, created: number, model: string, usage: Usage): object;
+  start(ids: ResponseIds, toolCall: boolean): object | undefined;
+  /** The chunk of one choice event; logprobs null unless asked for. */
+  event(ids: ResponseIds, event: ChoiceEvent, withLogprobs: boolean): object;
+  finish(ids: ResponseIds, reason: FinishReason): object;
+  usage(ids: ResponseIds, usage: Usage): object;
+}
+
+function chatLogprobs(entries: readonly PlacedLogprob[]): ChatLogprobs {
+  return {
+    content: entries.map((entry) => ({
+      token: entry.token,
+      logprob: entry.logprob,
+      bytes: [...entry.bytes],
+      top_logprobs: entry.top.map((alt) => ({
+        token: alt.token,
+        logprob: alt.logprob,
+        bytes: [...alt.bytes],
+      })),
+    })),
+    refusal: null,
+  };
+}
+
+function completionLogprobs(entries: readonly PlacedLogprob[]): CompletionLogprobs {
+  return {
+    tokens: entries.map((entry) => entry.token),
+    token_logprobs: entries.map((entry) => entry.logprob),
+    // A dict per token; two alternatives that detokenize alike keep the likelier one.
+    top_logprobs: entries.map((entry) => {
+      const top: Record<string, number> = {};
+      for (const alt of entry.top) if (!(alt.token in top)) top[alt.token] = alt.logprob;
+      return top;
+    }),
+    text_offset: entries.map((entry) => entry.offset),
+  };
+}
+
+function chatChunk(
+  ids: ResponseIds,
+  delta: ChatCompletionChunk['choices'][number]['delta'],
+  reason: FinishReason | null,
+  logprobs: ChatLogprobs | null = null,
+): ChatCompletionChunk {
+  return {
+    id: ids.id,
+    object: 'chat.completion.chunk',
+    created: ids.created,
+    model: ids.model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
+    choices: [{ index: 0, delta, logprobs, finish_reason: reason }],
+  };
 }
 
 export const chatFormat: ResponseFormat = {
   idPrefix: 'chatcmpl-',
-  full(id, created, model, result): ChatCompletion {
+  full(ids, result, choice, withLogprobs): ChatCompletion {
+    const toolCalls = choice.toolCalls;
     return {
-      id,
+      id: ids.id,
       object: 'chat.completion',
-      created,
-      model,
+      created: ids.created,
+      model: ids.model,
       system_fingerprint: SYSTEM_FINGERPRINT,
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: result.text, refusal: null },
-          logprobs: null,
-          finish_reason: result.finishReason,
+          message: {
+            role: 'assistant',
+            content: choice.content,
+            refusal: null,
+            ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+          },
+          logprobs: withLogprobs ? chatLogprobs(choice.logprobs) : null,
+          finish_reason: choice.finishReason(result.finishReason),
         },
       ],
       usage: usageOf(result),
     };
   },
-  start: (id, created, model) => chatChunk(id, created, model, { role: 'assistant', content: '' }, null),
-  text: (id, created, model, delta) => chatChunk(id, created, model, { content: delta }, null),
-  finish: (id, created, model, reason) => chatChunk(id, created, model, {}, reason),
-  usage: (id, created, model, usage): ChatCompletionChunk => ({
-    id,
+  start: (ids, toolCall) => chatChunk(ids, { role: 'assistant', content: toolCall ? null : '' }, null),
+  event(ids, event, withLogprobs) {
+    switch (event.kind) {
+      case 'content':
+        return chatChunk(
+          ids,
+          { content: event.text },
+          null,
+          withLogprobs ? chatLogprobs(event.logprobs) : null,
+        );
+      case 'call':
+        return chatChunk(
+          ids,
+          {
+            tool_calls: [
+              { index: 0, id: event.id, type: 'function', function: { name: event.name, arguments: '' } },
+            ],
+          },
+          null,
+        );
+      case 'arguments':
+        return chatChunk(ids, { tool_calls: [{ index: 0, function: { arguments: event.text } }] }, null);
+    }
+  },
+  finish: (ids, reason) => chatChunk(ids, {}, reason),
+  usage: (ids, usage): ChatCompletionChunk => ({
+    id: ids.id,
     object: 'chat.completion.chunk',
-    created,
-    model,
+    created: ids.created,
+    model: ids.model,
     system_fingerprint: SYSTEM_FINGERPRINT,
     choices: [],
     usage,
   }),
 };
 
-function chatChunk(
-  id: string,
-  created: number,
-  model: string,
-  delta: ChatCompletionChunk['choices'][number]['delta'],
-  reason: FinishReason | null,
-): ChatCompletionChunk {
-  return {
-    id,
-    object: 'chat.completion.chunk',
-    created,
-    model,
-    system_fingerprint: SYSTEM_FINGERPRINT,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: reason }],
-  };
-}
-
 function completion(
-  id: string,
-  created: number,
-  model: string,
+  ids: ResponseIds,
   text: string,
   reason: FinishReason | null,
+  logprobs: CompletionLogprobs | null = null,
 ): Completion {
   return {
-    id,
+    id: ids.id,
     object: 'text_completion',
-    created,
-    model,
+    created: ids.created,
+    model: ids.model,
     system_fingerprint: SYSTEM_FINGERPRINT,
-    choices: [{ index: 0, text, logprobs: null, finish_reason: reason }],
+    choices: [{ index: 0, text, logprobs, finish_reason: reason }],
   };
 }
 
 export const completionFormat: ResponseFormat = {
   idPrefix: 'cmpl-',
-  full: (id, created, model, result) => ({
-    ...completion(id, created, model, result.text, result.finishReason),
+  full: (ids, result, choice, withLogprobs) => ({
+    ...completion(
+      ids,
+      choice.content ?? '',
+      choice.finishReason(result.finishReason),
+      withLogprobs ? completionLogprobs(choice.logprobs) : null,
+    ),
     usage: usageOf(result),
   }),
   start: () => undefined,
-  text: (id, created, model, delta) => completion(id, created, model, delta, null),
-  finish: (id, created, model, reason) => completion(id, created, model, '', reason),
-  usage: (id, created, model, usage) => ({ ...completion(id, created, model, '', null), choices: [], usage }),
+  event: (ids, event, withLogprobs) =>
+    completion(
+      ids,
+      event.kind === 'content' ? event.text : '',
+      null,
+      withLogprobs && event.kind === 'content' ? completionLogprobs(event.logprobs) : null,
+    ),
+  finish: (ids, reason) => completion(ids, '', reason),
+  usage: (ids, usage) => ({ ...completion(ids, '', null), choices: [], usage }),
 };

@@ -1,16 +1,11 @@
 // Checks a request body against its schema and turns the first problem into an OpenAI-shaped error
-// whose message and `param` name the offending field (`messages[0].content`).
+// whose message and `param` name the offending field (`messages[0].content`). A field the
+// endpoint's list (request-fields.ts) does not know is refused before the schema is looked at.
 import type { z } from 'zod';
 import { ApiError } from './errors.js';
+import { type FieldRule, unknownField } from './request-fields.js';
 
-/** Fields we accept but only with OpenAI's default, since the runtime does not implement the rest. */
-const UNSUPPORTED: Record<string, string> = {
-  n: "only 'n': 1 is supported",
-  logprobs: 'logprobs are not supported',
-  tools: 'tools are not supported',
-  echo: 'echo is not supported',
-  suffix: 'suffix is not supported',
-};
+type Fields = Readonly<Record<string, FieldRule>>;
 
 export function paramName(path: readonly PropertyKey[]): string {
   return path
@@ -33,12 +28,13 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : JSON.stringify(value);
 }
 
-function toApiError(issue: z.core.$ZodIssue, body: unknown): ApiError {
+function toApiError(issue: z.core.$ZodIssue, body: unknown, fields: Fields): ApiError {
   const param = paramName(issue.path);
   const value = valueAt(body, issue.path);
   const top = String(issue.path[0] ?? '');
-  if (issue.path.length === 1 && top in UNSUPPORTED && value !== undefined) {
-    return new ApiError('unsupported_value', `Unsupported value for '${param}': ${UNSUPPORTED[top]}.`, param);
+  const rule = Object.hasOwn(fields, top) ? fields[top] : undefined;
+  if (issue.path.length === 1 && rule?.use === 'default-only' && value !== undefined) {
+    return new ApiError('unsupported_value', `Unsupported value for '${param}': ${rule.note}.`, param);
   }
   switch (issue.code) {
     case 'invalid_type':
@@ -72,7 +68,7 @@ function toApiError(issue: z.core.$ZodIssue, body: unknown): ApiError {
       const near = issue.errors.flat().find((nested) => nested.code !== 'invalid_type');
       if (near) {
         const path = near.path.length >= issue.path.length ? near.path : [...issue.path, ...near.path];
-        return toApiError({ ...near, path } as z.core.$ZodIssue, body);
+        return toApiError({ ...near, path } as z.core.$ZodIssue, body, fields);
       }
       return new ApiError('invalid_type', `Invalid type for '${param}': got ${describe(value)}.`, param);
     }
@@ -81,11 +77,20 @@ function toApiError(issue: z.core.$ZodIssue, body: unknown): ApiError {
   }
 }
 
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown, fields: Fields = {}): z.infer<S> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ApiError('invalid_type', `The request body must be a JSON object, but got ${describe(body)}.`);
   }
+  if (Object.keys(fields).length > 0) {
+    const unknown = unknownField(body, fields);
+    if (unknown !== undefined)
+      throw new ApiError(
+        'unknown_parameter',
+        `Unrecognized request argument supplied: '${unknown}'.`,
+        unknown,
+      );
+  }
   const result = schema.safeParse(body);
-  if (!result.success) throw toApiError(result.error.issues[0]!, body);
+  if (!result.success) throw toApiError(result.error.issues[0]!, body, fields);
   return result.data;
 }

@@ -45,6 +45,8 @@ import {
   ATTR_LLAMA_BATCH_SIZE_MIN,
   ATTR_LLAMA_DECODE_DURATION,
   ATTR_LLAMA_DECODE_TOKENS,
+  ATTR_LLAMA_GRAMMAR_BUILD_DURATION,
+  ATTR_LLAMA_GRAMMAR_CACHED,
   ATTR_LLAMA_PREFILL_DURATION,
   ATTR_LLAMA_PROMPT_CACHED_TOKENS,
   ATTR_LLAMA_PROMPT_EVALUATED_TOKENS,
@@ -86,6 +88,15 @@ export interface RequestTracerOptions {
   /** gen_ai.input.messages etc., set only when content capture is on. */
   readonly inputContent?: Attributes;
   readonly captureContent: boolean;
+  /** Request attributes besides sampling, always set (gen_ai.output.type, tool counts). */
+  readonly requestAttributes?: Attributes;
+}
+
+/** What the response said, for gen_ai.output.messages. */
+export interface OutputRecord {
+  readonly content: string | null;
+  readonly toolCalls?: readonly { id: string; function: { name: string; arguments: string } }[];
+  readonly finishReason: string;
 }
 
 function samplingAttributes(sampling: SamplingOptions): Attributes {
@@ -135,6 +146,7 @@ export class RequestTracer implements GenerationObserver {
           [ATTR_GEN_AI_REQUEST_MODEL]: options.model,
           [ATTR_LLAMA_TRACE_DETAIL]: options.detail,
           ...samplingAttributes(options.sampling),
+          ...options.requestAttributes,
           ...(options.captureContent ? options.inputContent : {}),
         },
       },
@@ -200,14 +212,16 @@ export class RequestTracer implements GenerationObserver {
   }
 
   /** Ends the operation span with the response's attributes and records the request's metrics. */
-  succeeded(result: GenerationResult, responseId: string, outputContent?: string): void {
+  succeeded(result: GenerationResult, responseId: string, output?: string | OutputRecord): void {
     if (this.#ended) return;
     this.#ended = true;
     const { timings } = result;
     this.#span.setAttributes({
       [ATTR_GEN_AI_RESPONSE_ID]: responseId,
       [ATTR_GEN_AI_RESPONSE_MODEL]: this.#options.model,
-      [ATTR_GEN_AI_RESPONSE_FINISH_REASONS]: [result.finishReason],
+      [ATTR_GEN_AI_RESPONSE_FINISH_REASONS]: [
+        typeof output === 'object' ? output.finishReason : result.finishReason,
+      ],
       [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: result.promptTokens,
       [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: result.completionTokens,
       [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: result.cachedTokens,
@@ -217,16 +231,27 @@ export class RequestTracer implements GenerationObserver {
       [ATTR_LLAMA_DECODE_DURATION]: timings.decode,
     });
     if (result.aborted) this.#span.setAttribute(ATTR_LLAMA_ABORTED, true);
-    if (this.#options.captureContent && outputContent !== undefined) {
+    if (result.grammar) {
+      this.#span.setAttributes({
+        [ATTR_LLAMA_GRAMMAR_BUILD_DURATION]: result.grammar.buildSeconds,
+        [ATTR_LLAMA_GRAMMAR_CACHED]: result.grammar.cached,
+      });
+    }
+    if (this.#options.captureContent && output !== undefined) {
+      const record =
+        typeof output === 'string' ? { content: output, finishReason: result.finishReason } : output;
+      // The GenAI conventions' parts: text, and tool_call with id, name and arguments.
+      const parts: object[] = record.content ? [{ type: 'text', content: record.content }] : [];
+      for (const call of record.toolCalls ?? []) {
+        let args: unknown = call.function.arguments;
+        try {
+          args = JSON.parse(call.function.arguments);
+        } catch {}
+        parts.push({ type: 'tool_call', id: call.id, name: call.function.name, arguments: args });
+      }
       this.#span.setAttribute(
         ATTR_GEN_AI_OUTPUT_MESSAGES,
-        JSON.stringify([
-          {
-            role: 'assistant',
-            parts: [{ type: 'text', content: outputContent }],
-            finish_reason: result.finishReason,
-          },
-        ]),
+        JSON.stringify([{ role: 'assistant', parts, finish_reason: record.finishReason }]),
       );
     }
     this.#span.end();
