@@ -7,8 +7,8 @@ import { metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { KUBELLAMA_VERSION } from '../charts/images.js';
+import { type OtelEnv, resourceAttributesFromEnv } from '../lib/otel-resource.js';
 import type { ReconcileObserver } from './kube/controller.js';
 import type { RequestObserver } from './kube/kube-client.js';
 import { resourceOf } from './kube/kube-client.js';
@@ -27,20 +27,26 @@ export interface OperatorTelemetry {
 
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-export async function startTelemetry(traceEndpoint: string): Promise<OperatorTelemetry> {
-  const resource = resourceFromAttributes({
-    [ATTR_SERVICE_NAME]: SERVICE_NAME,
-    [ATTR_SERVICE_VERSION]: KUBELLAMA_VERSION,
-  });
+export async function startTelemetry(
+  traceEndpoint: string,
+  env: OtelEnv = process.env,
+): Promise<OperatorTelemetry> {
+  // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, as the runtime reads them (lib/otel-resource.ts).
+  const resource = resourceFromAttributes(
+    resourceAttributesFromEnv(env, { serviceName: SERVICE_NAME, serviceVersion: KUBELLAMA_VERSION }),
+  );
   let tracerProvider: { shutdown(): Promise<void> } | undefined;
   if (traceEndpoint !== 'none') {
-    const [{ NodeTracerProvider }, { BatchSpanProcessor }, { OTLPTraceExporter }] = await Promise.all([
-      import('@opentelemetry/sdk-trace-node'),
-      import('@opentelemetry/sdk-trace-base'),
-      import('@opentelemetry/exporter-trace-otlp-grpc'),
-    ]);
+    const [{ NodeTracerProvider }, { BatchSpanProcessor }, { OTLPTraceExporter }, { samplerFromEnv }] =
+      await Promise.all([
+        import('@opentelemetry/sdk-trace-node'),
+        import('@opentelemetry/sdk-trace-base'),
+        import('@opentelemetry/exporter-trace-otlp-grpc'),
+        import('../lib/otel-sampler.js'),
+      ]);
     const provider = new NodeTracerProvider({
       resource,
+      sampler: samplerFromEnv(env),
       spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: traceEndpoint }))],
     });
     provider.register();

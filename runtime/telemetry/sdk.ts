@@ -19,17 +19,9 @@ import {
   PeriodicExportingMetricReader,
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  NodeTracerProvider,
-  ParentBasedSampler,
-  type Sampler,
-  type SpanExporter,
-  TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
+import { resourceAttributesFromEnv } from '../../lib/otel-resource.js';
+import { samplerFromEnv } from '../../lib/otel-sampler.js';
 
 export const DEFAULT_SERVICE_NAME = 'kubellama-runtime';
 const INSTRUMENTATION_SCOPE = 'kubellama-runtime';
@@ -70,49 +62,6 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number ≥ 0, got '${raw}'`);
   return value;
-}
-
-/** OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, as the specification defines them. */
-export function samplerFromEnv(env: Env): Sampler {
-  const name = (env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on').trim().toLowerCase();
-  const ratio = () => {
-    const arg = env.OTEL_TRACES_SAMPLER_ARG;
-    const value = arg === undefined || arg.trim() === '' ? 1 : Number(arg);
-    if (!Number.isFinite(value) || value < 0 || value > 1) {
-      throw new Error(`OTEL_TRACES_SAMPLER_ARG must be a number in [0, 1], got '${arg}'`);
-    }
-    return value;
-  };
-  switch (name) {
-    case 'always_on':
-      return new AlwaysOnSampler();
-    case 'always_off':
-      return new AlwaysOffSampler();
-    case 'traceidratio':
-      return new TraceIdRatioBasedSampler(ratio());
-    case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio()) });
-    default:
-      throw new Error(`OTEL_TRACES_SAMPLER '${name}' is not supported`);
-  }
-}
-
-/** OTEL_RESOURCE_ATTRIBUTES (`k=v,k2=v2`, values percent-encoded) plus the service name and version. */
-export function resourceAttributesFromEnv(env: Env, serviceVersion: string): Record<string, string> {
-  const attributes: Record<string, string> = {};
-  for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',')) {
-    const at = pair.indexOf('=');
-    if (at <= 0) continue;
-    attributes[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
-  }
-  attributes[ATTR_SERVICE_NAME] =
-    env.OTEL_SERVICE_NAME || attributes[ATTR_SERVICE_NAME] || DEFAULT_SERVICE_NAME;
-  attributes[ATTR_SERVICE_VERSION] ??= serviceVersion;
-  return attributes;
 }
 
 /** The OTLP transports of the specification (OTEL_EXPORTER_OTLP_PROTOCOL); grpc is the default. */
@@ -213,7 +162,9 @@ function installContextManager(): void {
 export function createTelemetry(env: Env = process.env, serviceVersion = '0.0.0'): Telemetry {
   if (isTrue(env.OTEL_SDK_DISABLED)) return disabledTelemetry();
   installContextManager();
-  const resource = resourceFromAttributes(resourceAttributesFromEnv(env, serviceVersion));
+  const resource = resourceFromAttributes(
+    resourceAttributesFromEnv(env, { serviceName: DEFAULT_SERVICE_NAME, serviceVersion }),
+  );
   const eventCountLimit = positiveNumber(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT', DEFAULT_EVENT_COUNT_LIMIT);
 
   const spanProcessors = [];

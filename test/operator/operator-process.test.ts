@@ -44,9 +44,16 @@ describe('kubellama-operator processes', () => {
   let dir: string;
   const operators: ServerProcess[] = [];
 
-  const start = (name: string, ns: string, extra: string[] = [], traceEndpoint = 'none') => {
+  const start = (
+    name: string,
+    ns: string,
+    extra: string[] = [],
+    traceEndpoint = 'none',
+    env: Record<string, string> = {},
+  ) => {
     const operator = ServerProcess.start({
       name,
+      env,
       command: process.execPath,
       args: [
         '--import',
@@ -170,17 +177,23 @@ describe('kubellama-operator processes', () => {
     expect(await deploymentCount(ns)).toBe(50);
   });
 
-  it('traces its reconciles to an OTLP endpoint (the real Jaeger), with a span per API call', async () => {
+  it('traces its reconciles to an OTLP endpoint (the real Jaeger), with a span per API call, named by OTEL_SERVICE_NAME', async () => {
     const jaeger = await startJaeger();
     try {
       const ns = await createTestNamespace(kc, 'lm-trace');
-      const operator = start('operator-traced', ns, [], jaeger.otlpGrpcEndpoint);
+      // The standard variables, as the runtime reads them; the sampler's ratio 1 keeps every trace.
+      const operator = start('operator-traced', ns, [], jaeger.otlpGrpcEndpoint, {
+        OTEL_SERVICE_NAME: 'kubellama-operator-ci',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=ci',
+        OTEL_TRACES_SAMPLER: 'traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '1',
+      });
       await waitForLog(operator, 'leading');
       await createModel(client, userModel(ns, 'traced', { gpu: { count: 0 } }));
       const trace = await waitFor(
         async () => {
           const response = await httpGet(
-            `${jaeger.queryUrl}/api/traces?service=kubellama-operator&operation=${encodeURIComponent('reconcile LlamaModel')}&limit=20`,
+            `${jaeger.queryUrl}/api/traces?service=kubellama-operator-ci&operation=${encodeURIComponent('reconcile LlamaModel')}&limit=20`,
           );
           if (response.status !== 200) return undefined;
           const traces = (JSON.parse(response.body) as { data: JaegerTrace[] | null }).data ?? [];
@@ -200,6 +213,9 @@ describe('kubellama-operator processes', () => {
       const root = trace.spans.find((s) => s.operationName === 'reconcile LlamaModel')!;
       const patch = trace.spans.find((s) => s.operationName === 'PATCH')!;
       expect(patch.references[0]?.spanID).toBe(root.spanID);
+      expect(trace.processes[root.processID]?.tags).toContainEqual(
+        expect.objectContaining({ key: 'deployment.environment.name', value: 'ci' }),
+      );
     } finally {
       await jaeger.stop();
     }

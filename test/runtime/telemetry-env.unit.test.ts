@@ -2,7 +2,9 @@
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace-node';
 import { describe, expect, it } from 'vitest';
-import { createTelemetry, resourceAttributesFromEnv, samplerFromEnv } from '../../runtime/telemetry/sdk.js';
+import { resourceAttributesFromEnv } from '../../lib/otel-resource.js';
+import { samplerFromEnv } from '../../lib/otel-sampler.js';
+import { createTelemetry, DEFAULT_SERVICE_NAME } from '../../runtime/telemetry/sdk.js';
 import { recordsPerEvent } from '../../runtime/telemetry/token-timings.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -45,7 +47,7 @@ describe('telemetry from OTEL_* variables', () => {
           'k8s.namespace.name=demo,k8s.pod.name=gemma-0,service.name=ignored,note=a%20b',
         OTEL_SERVICE_NAME: 'gemma',
       },
-      '1.2.3',
+      { serviceName: DEFAULT_SERVICE_NAME, serviceVersion: '1.2.3' },
     );
     expect(attributes).toEqual({
       'k8s.namespace.name': 'demo',
@@ -54,7 +56,11 @@ describe('telemetry from OTEL_* variables', () => {
       'service.version': '1.2.3',
       note: 'a b',
     });
-    expect(resourceAttributesFromEnv({}, '0')['service.name']).toBe('kubellama-runtime');
+    expect(
+      resourceAttributesFromEnv({}, { serviceName: DEFAULT_SERVICE_NAME, serviceVersion: '0' })[
+        'service.name'
+      ],
+    ).toBe('kubellama-runtime');
   });
 
   it('records nothing and serves no metrics with OTEL_SDK_DISABLED=true', async () => {
