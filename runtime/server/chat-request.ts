@@ -51,7 +51,7 @@ function messagesOf(messages: readonly ChatRequestMessage[]): ChatMessage[] {
     if (message.role === 'tool') {
       throw new ApiError(
         'invalid_value',
-        `Invalid value for 'messages[${i}]': a message with role 'tool' must answer a 'tool_calls' entry of the assistant message before it.`,
+        `Invalid value for 'messages[${i}].role': a message with role 'tool' must answer a 'tool_calls' entry of the assistant message before it.`,
         `messages[${i}].role`,
       );
     }

@@ -102,6 +102,8 @@ function kindOf(schema: Json, param: string): keyof typeof ENFORCED {
     return 'scalar';
   }
   if (type !== undefined) invalid(`${param}.type`, 'expected a string or a list of strings');
+  const known = Object.keys(schema).find((keyword) => keyword in REFUSED);
+  if (known !== undefined) refuse(param, known, REFUSED[known]!);
   return invalid(param, "a schema needs 'type', 'const', 'enum', 'anyOf' or '$ref'");
 }
 

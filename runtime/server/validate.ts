@@ -62,6 +62,14 @@ function toApiError(issue: z.core.$ZodIssue, body: unknown, fields: Fields): Api
         param,
       );
     case 'invalid_union': {
+      // A discriminated union (messages by role, response_format by type) names the tag's values.
+      if ('options' in issue && Array.isArray(issue.options)) {
+        return new ApiError(
+          'invalid_value',
+          `Invalid value for '${param}': ${describe(value)}; supported values are ${issue.options.map((v) => JSON.stringify(v)).join(', ')}.`,
+          param,
+        );
+      }
       if (value === undefined)
         return new ApiError('missing_required_parameter', `Missing required parameter: '${param}'.`, param);
       // A branch that took the value's type but failed a constraint says more than "wrong type".

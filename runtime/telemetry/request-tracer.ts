@@ -241,7 +241,7 @@ export class RequestTracer implements GenerationObserver {
       const record =
         typeof output === 'string' ? { content: output, finishReason: result.finishReason } : output;
       // The GenAI conventions' parts: text, and tool_call with id, name and arguments.
-      const parts: object[] = record.content ? [{ type: 'text', content: record.content }] : [];
+      const parts: object[] = record.content !== null ? [{ type: 'text', content: record.content }] : [];
       for (const call of record.toolCalls ?? []) {
         let args: unknown = call.function.arguments;
         try {

@@ -35,6 +35,259 @@ interface Case {
   readonly mentions?: string;
 }
 
+const schemaFormat = (schema: unknown) => ({
+  response_format: { type: 'json_schema', json_schema: { name: 'out', schema, strict: true } },
+});
+const objectOf = (properties: Record<string, unknown>) => ({
+  type: 'object',
+  properties,
+  required: Object.keys(properties),
+  additionalProperties: false,
+});
+const SCHEMA = 'response_format.json_schema.schema';
+
+/** Schemas the grammar cannot enforce, or that are malformed: refused by keyword path, never downgraded. */
+function structuredOutputCases(): Case[] {
+  const refused = (name: string, schema: unknown, param: string, code = 'unsupported_value'): Case => ({
+    name: `response_format: ${name}`,
+    path: CHAT,
+    body: chat(schemaFormat(schema)),
+    status: 400,
+    code,
+    param,
+  });
+  return [
+    {
+      name: 'response_format: unknown type',
+      path: CHAT,
+      body: chat({ response_format: { type: 'yaml' } }),
+      status: 400,
+      code: 'invalid_value',
+      param: 'response_format.type',
+    },
+    {
+      name: 'response_format: json_schema without a schema',
+      path: CHAT,
+      body: chat({ response_format: { type: 'json_schema', json_schema: { name: 'out' } } }),
+      status: 400,
+      code: 'missing_required_parameter',
+      param: 'response_format.json_schema.schema',
+    },
+    refused(
+      'numeric bound',
+      objectOf({ age: { type: 'integer', minimum: 0 } }),
+      `${SCHEMA}.properties.age.minimum`,
+    ),
+    refused(
+      'regex pattern',
+      objectOf({ id: { type: 'string', pattern: '^a+$' } }),
+      `${SCHEMA}.properties.id.pattern`,
+    ),
+    refused(
+      'oneOf',
+      objectOf({ v: { oneOf: [{ type: 'string' }, { type: 'null' }] } }),
+      `${SCHEMA}.properties.v.oneOf`,
+    ),
+    refused('allOf', { allOf: [{ type: 'object' }] }, `${SCHEMA}.allOf`),
+    refused(
+      'an unknown format',
+      objectOf({ mail: { type: 'string', format: 'email' } }),
+      `${SCHEMA}.properties.mail.format`,
+    ),
+    refused(
+      'a nullable object by type list',
+      objectOf({ o: { type: ['object', 'null'] } }),
+      `${SCHEMA}.properties.o.type`,
+    ),
+    refused(
+      'an OpenAPI nullable',
+      objectOf({ n: { type: 'string', nullable: true } }),
+      `${SCHEMA}.properties.n.nullable`,
+    ),
+    refused(
+      'uniqueItems',
+      objectOf({ a: { type: 'array', items: { type: 'string' }, uniqueItems: true } }),
+      `${SCHEMA}.properties.a.uniqueItems`,
+    ),
+    refused(
+      'a $ref that points nowhere',
+      objectOf({ r: { $ref: '#/$defs/missing' } }),
+      `${SCHEMA}.properties.r.$ref`,
+      'invalid_value',
+    ),
+    refused(
+      'a schema without a type',
+      objectOf({ x: { description: 'anything' } }),
+      `${SCHEMA}.properties.x`,
+      'invalid_value',
+    ),
+    refused(
+      'required names a missing property',
+      { type: 'object', properties: {}, required: ['ghost'] },
+      `${SCHEMA}.required`,
+      'invalid_value',
+    ),
+    refused('a schema that is not an object', 'string', SCHEMA, 'invalid_type'),
+  ];
+}
+
+const weatherTool = (name = 'get_weather', parameters: unknown = objectOf({ city: { type: 'string' } })) => ({
+  type: 'function',
+  function: { name, description: 'Weather in a city', parameters },
+});
+const callMessage = (id = 'call_1', args = '{"city":"Paris"}') => ({
+  role: 'assistant',
+  content: null,
+  tool_calls: [{ id, type: 'function', function: { name: 'get_weather', arguments: args } }],
+});
+
+function toolCases(): Case[] {
+  const tool = (
+    name: string,
+    extra: Record<string, unknown>,
+    param: string,
+    code = 'invalid_value',
+  ): Case => ({
+    name: `tools: ${name}`,
+    path: CHAT,
+    body: chat(extra),
+    status: 400,
+    code,
+    param,
+  });
+  const user = { role: 'user', content: 'weather?' };
+  return [
+    tool(
+      'a name that is not an identifier',
+      { tools: [weatherTool('get weather')] },
+      'tools[0].function.name',
+    ),
+    tool('a name defined twice', { tools: [weatherTool(), weatherTool()] }, 'tools[1].function.name'),
+    tool(
+      'parameters the grammar cannot enforce',
+      { tools: [weatherTool('w', objectOf({ city: { type: 'string', pattern: '.' } }))] },
+      'tools[0].function.parameters.properties.city.pattern',
+      'unsupported_value',
+    ),
+    tool(
+      'parameters not an object schema',
+      { tools: [weatherTool('w', { type: 'string' })] },
+      'tools[0].function.parameters',
+    ),
+    tool(
+      'a type other than function',
+      { tools: [{ type: 'custom', custom: { name: 'x' } }] },
+      'tools[0].type',
+    ),
+    tool(
+      'tool_choice naming an unknown tool',
+      { tools: [weatherTool()], tool_choice: { type: 'function', function: { name: 'get_time' } } },
+      'tool_choice.function.name',
+    ),
+    tool('tool_choice without tools', { tool_choice: 'required' }, 'tool_choice'),
+    tool('tool_choice of an unknown mode', { tools: [weatherTool()], tool_choice: 'always' }, 'tool_choice'),
+    tool(
+      'a tool message without tool_call_id',
+      { messages: [user, callMessage(), { role: 'tool', content: '20' }] },
+      'messages[2].tool_call_id',
+      'missing_required_parameter',
+    ),
+    tool(
+      'a tool message answering an unknown id',
+      { messages: [user, callMessage(), { role: 'tool', tool_call_id: 'call_9', content: '20' }] },
+      'messages[2].tool_call_id',
+    ),
+    tool(
+      'a tool message with no call before it',
+      { messages: [user, { role: 'tool', tool_call_id: 'call_1', content: '20' }] },
+      'messages[1].role',
+    ),
+    tool(
+      'tool_calls left unanswered',
+      { messages: [user, callMessage(), { role: 'user', content: 'and?' }] },
+      'messages[1].tool_calls[0].id',
+    ),
+    tool(
+      'tool_calls arguments that are not JSON',
+      {
+        messages: [
+          user,
+          callMessage('call_1', '{city'),
+          { role: 'tool', tool_call_id: 'call_1', content: '20' },
+        ],
+      },
+      'messages[1].tool_calls[0].function.arguments',
+    ),
+    tool(
+      'a JSON response format with tools in play',
+      { tools: [weatherTool()], response_format: { type: 'json_object' } },
+      'response_format',
+      'unsupported_value',
+    ),
+    tool(
+      'logprobs with tools in play',
+      { tools: [weatherTool()], logprobs: true },
+      'logprobs',
+      'unsupported_value',
+    ),
+  ];
+}
+
+/** The field list (runtime/server/request-fields.ts): unknown fields and values the runtime does not do. */
+function fieldCases(): Case[] {
+  const field = (name: string, path: string, body: unknown, code: string, param: string): Case => ({
+    name,
+    path,
+    body,
+    status: 400,
+    code,
+    param,
+  });
+  return [
+    field('an unknown field', CHAT, chat({ temperature_boost: 2 }), 'unknown_parameter', 'temperature_boost'),
+    field(
+      'completions: an unknown field',
+      COMPLETIONS,
+      completion({ messages: [] }),
+      'unknown_parameter',
+      'messages',
+    ),
+    field('a logit_bias', CHAT, chat({ logit_bias: { '50256': -100 } }), 'unsupported_value', 'logit_bias'),
+    field(
+      'reasoning_effort',
+      CHAT,
+      chat({ reasoning_effort: 'high' }),
+      'unsupported_value',
+      'reasoning_effort',
+    ),
+    field(
+      'deprecated functions',
+      CHAT,
+      chat({ functions: [{ name: 'f' }] }),
+      'unsupported_value',
+      'functions',
+    ),
+    field('audio output', CHAT, chat({ modalities: ['text', 'audio'] }), 'unsupported_value', 'modalities'),
+    field(
+      'top_logprobs above 20',
+      CHAT,
+      chat({ logprobs: true, top_logprobs: 21 }),
+      'invalid_value',
+      'top_logprobs',
+    ),
+    field('top_logprobs without logprobs', CHAT, chat({ top_logprobs: 2 }), 'invalid_value', 'top_logprobs'),
+    field(
+      'completions: logprobs above 5',
+      COMPLETIONS,
+      completion({ logprobs: 6 }),
+      'invalid_value',
+      'logprobs',
+    ),
+    field('completions: best_of 2', COMPLETIONS, completion({ best_of: 2 }), 'unsupported_value', 'best_of'),
+    field('completions: a suffix', COMPLETIONS, completion({ suffix: 'end' }), 'unsupported_value', 'suffix'),
+  ];
+}
+
 const CASES: Case[] = [
   { name: 'invalid JSON', path: CHAT, raw: '{"model": "tiny",', status: 400, code: 'invalid_json' },
   { name: 'empty JSON body', path: CHAT, raw: '', status: 400, code: 'invalid_json' },
@@ -216,22 +469,9 @@ const CASES: Case[] = [
     param: 'stop',
   },
   { name: 'n above 1', path: CHAT, body: chat({ n: 2 }), status: 400, code: 'unsupported_value', param: 'n' },
-  {
-    name: 'logprobs requested',
-    path: CHAT,
-    body: chat({ logprobs: true }),
-    status: 400,
-    code: 'unsupported_value',
-    param: 'logprobs',
-  },
-  {
-    name: 'tools given',
-    path: CHAT,
-    body: chat({ tools: [{ type: 'function' }] }),
-    status: 400,
-    code: 'unsupported_value',
-    param: 'tools',
-  },
+  ...structuredOutputCases(),
+  ...toolCases(),
+  ...fieldCases(),
   {
     name: 'unknown model',
     path: CHAT,
@@ -315,10 +555,10 @@ const CASES: Case[] = [
   {
     name: 'unknown route',
     method: 'GET',
-    path: '/v1/embeddings',
+    path: '/v1/nothing-here',
     status: 404,
     code: 'not_found',
-    mentions: '/v1/embeddings',
+    mentions: '/v1/nothing-here',
   },
   {
     name: 'unknown model in /v1/models/:id',
@@ -361,6 +601,32 @@ describe('bad requests', () => {
     if (c.mentions) expect(body.error.message).toContain(c.mentions);
     if (c.status === 405) expect(response.headers.get('allow')).toBeTruthy();
     expect(response.headers.get('traceresponse')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+  });
+
+  it('accepts what frameworks send that cannot change the result, and what it honours', async () => {
+    const response = await fetch(`${server.url}${CHAT}`, {
+      method: 'POST',
+      headers: JSON_TYPE,
+      body: JSON.stringify(
+        chat({
+          max_tokens: 2,
+          n: 1,
+          stream: false,
+          stream_options: null,
+          user: 'u-1',
+          metadata: { app: 'test' },
+          store: false,
+          service_tier: 'auto',
+          safety_identifier: 'abc',
+          prompt_cache_key: 'k',
+          parallel_tool_calls: true,
+          logit_bias: {},
+          modalities: ['text'],
+          response_format: { type: 'text' },
+        }),
+      ),
+    });
+    expect(response.status).toBe(200);
   });
 
   it('is still healthy after all of them, with no sequence held', async () => {
