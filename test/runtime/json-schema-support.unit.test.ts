@@ -30,10 +30,12 @@ describe('checkJsonSchema', () => {
       }),
       'x',
     );
-    const checked = checkJsonSchema(format.json_schema.schema, 's') as Record<string, any>;
+    const checked = checkJsonSchema(format.json_schema.schema, 's') as {
+      properties: Record<string, { type?: unknown; oneOf?: unknown[]; anyOf?: unknown }>;
+    };
     expect(checked.properties.nick).toEqual({ oneOf: [{ type: 'string', maxLength: 5 }, { type: 'null' }] });
-    expect(checked.properties.alias.type).toEqual(['string', 'null']);
-    expect(checked.properties.age.type).toBe('integer');
+    expect(checked.properties.alias!.type).toEqual(['string', 'null']);
+    expect(checked.properties.age!.type).toBe('integer');
   });
 
   it('turns anyOf into the grammar union and resolves $defs', () => {
@@ -44,9 +46,9 @@ describe('checkJsonSchema', () => {
         properties: { a: { anyOf: [{ $ref: '#/$defs/n' }, { type: 'null' }] } },
       },
       's',
-    ) as Record<string, any>;
-    expect(checked.properties.a.oneOf).toHaveLength(2);
-    expect(checked.properties.a.anyOf).toBeUndefined();
+    ) as { properties: Record<string, { type?: unknown; oneOf?: unknown[]; anyOf?: unknown }> };
+    expect(checked.properties.a!.oneOf).toHaveLength(2);
+    expect(checked.properties.a!.anyOf).toBeUndefined();
   });
 
   it.each([
