@@ -5,6 +5,7 @@
 import type {
   V1Container,
   V1Deployment,
+  V1DeploymentStrategy,
   V1EnvVar,
   V1OwnerReference,
   V1PersistentVolumeClaim,
@@ -105,6 +106,7 @@ export class LlamaModelWorkload extends Construct {
         revisionHistoryLimit: 3,
         progressDeadlineSeconds: 600,
         selector: { matchLabels: selectorLabels({ name: LLAMA_MODEL_APP, instance: name }) },
+        strategy: rolloutStrategy(spec),
         template: {
           metadata: { labels, annotations: scrapeAnnotations(RUNTIME_PORT, RUNTIME_PATHS.metrics) },
           spec: podSpec(props),
@@ -274,6 +276,23 @@ function credentialsEnv(credentials: LlamaModelSpec['model']['credentials']): V1
 
 function probe(path: string, timing: { periodSeconds: number; failureThreshold: number }) {
   return { httpGet: { path, port: PORT_NAME as never }, timeoutSeconds: 2, ...timing };
+}
+
+/**
+ * spec.rollout, or the default: a GPU model rolls one pod at a time without surge, so it never asks
+ * for more GPUs than it holds (a surge pod on a full GPU node stays Pending and the rollout stalls).
+ */
+function rolloutStrategy(spec: LlamaModelSpec): V1DeploymentStrategy {
+  const rollout = spec.rollout ?? {};
+  if (rollout.strategy === 'Recreate') return { type: 'Recreate' };
+  const gpu = spec.gpu.count > 0;
+  return {
+    type: 'RollingUpdate',
+    rollingUpdate: {
+      maxSurge: (rollout.maxSurge ?? (gpu ? 0 : '25%')) as never,
+      maxUnavailable: (rollout.maxUnavailable ?? (gpu ? 1 : '25%')) as never,
+    },
+  };
 }
 
 /** The image's tag, or its digest when it is pinned by digest only. */

@@ -363,6 +363,43 @@ const Scheduling = Type.Object(
   { description: 'Where the pods may run.' },
 );
 
+export const ROLLOUT_STRATEGIES = ['RollingUpdate', 'Recreate'] as const;
+
+// A percentage or a count, as a Deployment's rollingUpdate takes it.
+const SURGE_PATTERN = '^(100|[1-9]?[0-9])%$|^[0-9]+$';
+
+const Rollout = Type.Object(
+  {
+    strategy: Type.Optional(
+      StringEnum(ROLLOUT_STRATEGIES, {
+        description:
+          "The Deployment's strategy. Unset: RollingUpdate — for GPU models with maxSurge 0 and maxUnavailable 1, so a rollout never asks for more GPUs than the model holds (a surge pod would wait forever on a full GPU node).",
+      }),
+    ),
+    maxSurge: Type.Optional(
+      IntOrString({
+        description:
+          'Pods above replicas during a RollingUpdate (a count or a percentage). Unset: 0 for GPU models, else 25%.',
+        pattern: SURGE_PATTERN,
+      }),
+    ),
+    maxUnavailable: Type.Optional(
+      IntOrString({
+        description:
+          'Pods that may be unavailable during a RollingUpdate. Unset: 1 for GPU models, else 25%.',
+        pattern: SURGE_PATTERN,
+      }),
+    ),
+  },
+  {
+    description: 'How a change of the spec replaces the pods.',
+    ...cel({
+      rule: "!has(self.strategy) || self.strategy == 'RollingUpdate' || (!has(self.maxSurge) && !has(self.maxUnavailable))",
+      message: 'maxSurge and maxUnavailable apply to the RollingUpdate strategy only',
+    }),
+  },
+);
+
 export const LlamaModelSpecSchema = Type.Object(
   {
     model: Model,
@@ -377,6 +414,7 @@ export const LlamaModelSpecSchema = Type.Object(
     runtime: Runtime,
     telemetry: Telemetry,
     scheduling: Type.Optional(Scheduling),
+    rollout: Type.Optional(Rollout),
   },
   { description: 'The model to serve and how.' },
 );

@@ -102,7 +102,9 @@ export function computeStatus(
             ? { status: 'True', reason: REASON.unschedulable, message: pods_.unschedulable }
             : { status: 'False', reason: REASON.asExpected, message: '' };
 
-  const isReady = desired > 0 && rolledOut && ready >= desired;
+  // Serving, as a Deployment's Available condition says it: at least one replica, old or updated,
+  // answers. A rollout does not turn Ready off while something serves; Progressing carries it.
+  const isReady = desired > 0 && ready >= 1;
   const readyCondition: Omit<NewCondition, 'type' | 'observedGeneration'> =
     desired === 0
       ? { status: 'False', reason: REASON.scaledToZero, message: 'spec.replicas is 0' }

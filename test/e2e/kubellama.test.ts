@@ -50,7 +50,12 @@ interface Condition {
   lastTransitionTime?: string;
 }
 interface Pod {
-  metadata: { name: string; labels?: Record<string, string>; creationTimestamp: string };
+  metadata: {
+    name: string;
+    labels?: Record<string, string>;
+    creationTimestamp: string;
+    deletionTimestamp?: string;
+  };
   spec: { containers: { image: string }[]; initContainers?: { image: string }[] };
   status: {
     phase?: string;
@@ -390,6 +395,32 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     const log = await kubectl(['-n', NS, 'logs', pod!.metadata.name, '-c', 'runtime']);
     expect(log).toMatch(/llama\.cpp fell back to CPU: the cuda prebuilt/);
 
+    // A spec change on a node with one GPU: the old pod goes before the new one is made (a surge pod
+    // would wait forever for the GPU and the rollout would stall), and the model serves again.
+    const t1 = Date.now();
+    const changed = gpuModel('gpu-one');
+    await apply({
+      ...changed,
+      spec: {
+        ...changed.spec,
+        runtime: { ...changed.spec.runtime, env: [{ name: 'ROLLOUT_MARK', value: '2' }] },
+      },
+    });
+    let mostPods = 0;
+    const rolled = await waitFor(
+      async () => {
+        const live = (await pods('gpu-one')).filter((p) => !p.metadata.deletionTimestamp);
+        mostPods = Math.max(mostPods, live.length);
+        const ready = await readyPods('gpu-one');
+        return ready.length === 1 && ready[0]!.metadata.name !== pod!.metadata.name && ready[0];
+      },
+      { description: 'gpu-one to roll to a new pod on the one GPU', timeoutMs: 180_000, intervalMs: 200 },
+    );
+    timings['GPU model spec change → new pod Ready'] = seconds(Date.now() - t1);
+    expect(mostPods).toBe(1);
+    expect(rolled.metadata.name).not.toBe(pod!.metadata.name);
+    await waitModelReady('gpu-one', 1, 60_000);
+
     await apply(gpuModel('gpu-two'));
     const condition = await waitFor(
       async () =>
@@ -401,7 +432,7 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     expect(condition.message).toMatch(/Insufficient nvidia\.com\/gpu/);
     expect((await modelStatus('gpu-two')).phase).toBe('Pending');
     await kubectl(['-n', NS, 'delete', 'lm', 'gpu-one', 'gpu-two', '--wait=false']);
-  }, 240_000);
+  }, 420_000);
 
   it('garbage-collects the Deployment, Service and Pods when the LlamaModel is deleted', async () => {
     await kubectl(['-n', NS, 'delete', 'lm', MODEL, '--wait=false']);

@@ -155,6 +155,12 @@ const INVALID: Array<[string, Record<string, unknown>, RegExp]> = [
     /spec\.model\.credentials.*downloads only/,
   ],
   [
+    'rollout surge with the Recreate strategy',
+    { rollout: { strategy: 'Recreate', maxSurge: 1 } },
+    /spec\.rollout.*RollingUpdate strategy only/,
+  ],
+  ['rollout surge not a count or percentage', { rollout: { maxSurge: '150%' } }, /spec\.rollout\.maxSurge/],
+  [
     'credentials naming no key',
     { model: { source: 'hf:a/b:Q4_K_M', credentials: { secretRef: { name: 'hf' } } } },
     /spec\.model\.credentials.*huggingFaceTokenKey/,

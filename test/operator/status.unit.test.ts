@@ -111,7 +111,7 @@ describe('status from the Deployment and pods', () => {
     });
   });
 
-  it('is Ready only when the rollout is complete and every replica is ready', () => {
+  it('is Ready while a replica serves, through a rollout; Progressing carries the rollout', () => {
     const rolled = {
       observedGeneration: 5,
       replicas: 1,
@@ -119,11 +119,26 @@ describe('status from the Deployment and pods', () => {
       availableReplicas: 1,
       readyReplicas: 1,
     };
-    expect(computeStatus(model(), deployment(rolled), [], undefined).phase).toBe('Ready');
-    expect(
-      computeStatus(model(), deployment({ ...rolled, observedGeneration: 4 }), [], undefined).phase,
-    ).not.toBe('Ready');
-    expect(computeStatus(model(2), deployment(rolled), [], undefined).phase).not.toBe('Ready');
+    const condition = (s: ReturnType<typeof computeStatus>, type: string) =>
+      s.conditions?.find((c) => c.type === type);
+    const done = computeStatus(model(), deployment(rolled), [], undefined);
+    expect(done.phase).toBe('Ready');
+    expect(condition(done, 'Progressing')).toMatchObject({ status: 'False', reason: 'RolloutComplete' });
+    // A new spec rolling out while the old pod still serves.
+    const rolling = computeStatus(
+      model(),
+      deployment({ ...rolled, observedGeneration: 5, replicas: 2, updatedReplicas: 1, readyReplicas: 1 }),
+      [],
+      undefined,
+    );
+    expect(condition(rolling, 'Ready')).toMatchObject({ status: 'True', message: '1/1 replicas serving' });
+    expect(condition(rolling, 'Progressing')?.status).toBe('True');
+    const half = computeStatus(model(2), deployment(rolled), [], undefined);
+    expect(condition(half, 'Ready')).toMatchObject({ status: 'True', message: '1/2 replicas serving' });
+    expect(condition(half, 'Progressing')?.status).toBe('True');
+    const none = computeStatus(model(), deployment({ ...rolled, readyReplicas: 0 }), [], undefined);
+    expect(condition(none, 'Ready')).toMatchObject({ status: 'False', reason: 'ReplicasNotReady' });
+    expect(none.phase).not.toBe('Ready');
     const zero = computeStatus(model(0), deployment({ observedGeneration: 5 }), [], undefined);
     expect(zero.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
       status: 'False',

@@ -153,6 +153,26 @@ describe('LlamaModel workload construct', () => {
     expect(names).not.toContain('KUBELLAMA_MODEL_TOKEN');
   });
 
+  it('rolls a GPU model without surge (never more GPUs than it holds); spec.rollout overrides', () => {
+    expect(render('file:///m.gguf', 1).spec?.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+    });
+    expect(render('file:///m.gguf', 0).spec?.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+    });
+    const withSpec = spec('file:///m.gguf', 1);
+    const [recreate] = renderLlamaModelWorkload({
+      name: 'm',
+      namespace: 'ns',
+      spec: { ...withSpec, rollout: { strategy: 'Recreate' } },
+      defaultImages: { cpu: 'runtime:1', cuda: 'runtime:1-cuda' },
+      telemetry: { endpoint: 'http://c:4317', samplingRatio: 1 },
+    }) as V1Deployment[];
+    expect(recreate?.spec?.strategy).toEqual({ type: 'Recreate' });
+  });
+
   it('serves a file:// source in place', () => {
     const d = render('file:///opt/models/m.gguf');
     expect(d.spec?.template.spec?.initContainers).toBeUndefined();
