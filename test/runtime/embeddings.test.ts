@@ -209,6 +209,7 @@ describe('POST /v1/embeddings', () => {
       [{ model: TEST_MODEL, input: 'x', dimensions: 8 }, 'dimensions', 'unsupported_value'],
       [{ model: TEST_MODEL, input: 'x', dimensions: 0 }, 'dimensions', 'invalid_value'],
       [{ model: TEST_MODEL, input: 'x', encoding_format: 'int8' }, 'encoding_format', 'invalid_value'],
+      [{ model: TEST_MODEL, input: 'x', pooling: 'mean' }, 'pooling', 'unknown_parameter'],
     ];
     for (const [body, param, code] of cases) {
       const label = JSON.stringify(body).slice(0, 120);

@@ -16,6 +16,7 @@ import type { ModelTokenizer } from '../../engine/tokenizer.js';
 import { EmbeddingsTracer } from '../../telemetry/embeddings-tracer.js';
 import type { AppContext } from '../app-context.js';
 import { ApiError } from '../errors.js';
+import type { FieldRule } from '../request-fields.js';
 import { parseBody } from '../validate.js';
 import { checkModel } from './sampling.js';
 
@@ -35,6 +36,15 @@ const embeddingsRequest = z.object({
   // Accepted and ignored, as OpenAI uses it only for abuse monitoring.
   user: z.string().optional(),
 });
+
+/** Every field OpenAI's embeddings endpoint defines; any other is refused (unknown_parameter). */
+const EMBEDDINGS_FIELDS: Readonly<Record<string, FieldRule>> = {
+  model: { use: 'honoured', note: 'must name the served model (its alias)' },
+  input: { use: 'honoured', note: 'a string, strings, token ids or arrays of token ids; at most 2048 items' },
+  encoding_format: { use: 'honoured', note: 'float or base64 (little-endian float32)' },
+  dimensions: { use: 'honoured', note: "only the model's embedding size: a vector cannot be shortened" },
+  user: { use: 'ignored', note: 'an end-user id for abuse monitoring; no effect on the result' },
+};
 
 export interface EmbeddingList {
   object: 'list';
@@ -131,7 +141,7 @@ async function handleEmbeddings(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<EmbeddingList> {
-  const body = parseBody(embeddingsRequest, request.body);
+  const body = parseBody(embeddingsRequest, request.body, EMBEDDINGS_FIELDS);
   checkModel(body.model, context);
   const engine = context.requireEngine();
   const inputs = inputsOf(body.input, engine.tokenizer);
