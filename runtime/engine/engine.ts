@@ -56,6 +56,7 @@ export class Engine {
   readonly #embeddings: Embeddings;
   readonly #tokenizer: ModelTokenizer;
   readonly #grammars: GrammarCache;
+  #partialUtf8Tokens: Token[] | undefined;
   #disposed = false;
 
   private constructor(loaded: LoadedModel, batches: BatchLog, steps: StepBarrier, maxQueue: number) {
@@ -70,6 +71,20 @@ export class Engine {
     this.#embeddings = new Embeddings(loaded.model, this.#pool, loaded.info);
     this.#tokenizer = new ModelTokenizer(loaded.model);
     this.#grammars = new GrammarCache(loaded.llama, this.#prompts.functionCallSyntax);
+  }
+
+  /**
+   * Tokens that are not valid UTF-8 on their own (byte-fallback pieces of a character). llama.cpp's
+   * grammar decodes bytes without refusing overlong forms, so a run of them can pass as one allowed
+   * character (even a quote) while the text gets U+FFFD for each byte: under a grammar they are
+   * never sampled (characters outside the vocabulary can still be written as \u escapes).
+   */
+  #bannedUnderGrammar(): Token[] {
+    this.#partialUtf8Tokens ??= Array.from(
+      { length: this.#tokenizer.vocabularySize },
+      (_, id) => id as Token,
+    ).filter((token) => typeof this.#tokenizer.piece(token) !== 'string');
+    return this.#partialUtf8Tokens;
   }
 
   /** How the model writes a function call (its chat wrapper's syntax). */
@@ -176,6 +191,7 @@ export class Engine {
         onText: request.onText,
         signal: request.signal,
         grammar: grammar?.grammar,
+        bannedTokens: grammar ? this.#bannedUnderGrammar() : undefined,
         logprobs: request.logprobs,
         describeToken: (token) => {
           const piece = this.#tokenizer.piece(token);

@@ -8,6 +8,7 @@ import {
   type LlamaModel,
   type SequenceEvaluateOptions,
   type Token,
+  TokenBias,
 } from 'node-llama-cpp';
 import type { BatchLog } from './batch-log.js';
 import { ContextLengthExceededError } from './errors/context-length-exceeded-error.js';
@@ -34,6 +35,8 @@ export interface GenerateArgs {
   readonly signal: AbortSignal | undefined;
   /** Every sampled token must follow it (response_format, forced tool calls). */
   readonly grammar?: LlamaGrammar;
+  /** Tokens never sampled (with a grammar: those that are not valid UTF-8 on their own). */
+  readonly bannedTokens?: readonly Token[];
   /** Collect log probabilities with this many alternatives per token. */
   readonly logprobs?: { readonly top: number };
   /** A token's text and bytes, for log probabilities. */
@@ -71,6 +74,7 @@ function evaluateOptions(
   sampling: SamplingOptions,
   punish: () => Token[],
   grammar: LlamaGrammarEvaluationState | undefined,
+  tokenBias: TokenBias | undefined,
 ): SequenceEvaluateOptions {
   const penalty = sampling.repeatPenalty ?? 1;
   const frequencyPenalty = sampling.frequencyPenalty ?? 0;
@@ -86,6 +90,7 @@ function evaluateOptions(
       ? { punishTokens: punish, maxPunishTokens: PENALTY_WINDOW, penalty, frequencyPenalty, presencePenalty }
       : undefined,
     grammarEvaluationState: grammar,
+    tokenBias,
   };
 }
 
@@ -152,10 +157,13 @@ export async function generate(args: GenerateArgs): Promise<GenerateOutcome> {
   const cachedTokens = await reusePrefix(sequence, prompt.tokens);
   const punish = () => [...prompt.tokens.slice(-PENALTY_WINDOW), ...generated].slice(-PENALTY_WINDOW);
   const grammarState = grammar ? new LlamaGrammarEvaluationState({ model, grammar }) : undefined;
+  const banned = args.bannedTokens?.length
+    ? new TokenBias(model.tokenizer).set([...args.bannedTokens], 'never')
+    : undefined;
   const iterator = sequence.evaluateWithMetadata(
     prompt.tokens.slice(cachedTokens),
     { confidence: logprobs !== undefined && top === 0, probabilities: top > 0 },
-    evaluateOptions(sampling, punish, grammarState),
+    evaluateOptions(sampling, punish, grammarState, banned),
   );
 
   let prefillSeconds = 0;
