@@ -1,5 +1,7 @@
 // What Python users see: the official OpenAI Python client and LangChain (`langchain-openai`'s
-// ChatOpenAI with base_url) against the runtime serving the tiny model (real llama.cpp). They run from
+// ChatOpenAI and OpenAIEmbeddings with base_url) against the runtime serving the tiny model (real
+// llama.cpp): chat, streaming, completions, structured output into pydantic models, tool calls,
+// embeddings. They run from
 // a venv made from PyPI (test/tools/python-clients/, cached); the Node `openai` client answering the
 // same request is the reference. Skipped, saying why, only where Python cannot make a venv.
 import { execFile } from 'node:child_process';
@@ -94,6 +96,60 @@ describe.skipIf(unavailable !== undefined)('Python clients (openai, LangChain) a
 
   it('openai: a bad request raises BadRequestError naming the field', async () => {
     expect(await python('openai-bad-request')).toMatchObject({ status: 400, param: 'temperature' });
+  });
+
+  it('openai: parse() into a pydantic model (structured output, grammar-constrained)', async () => {
+    const answer = await python('openai-parse');
+    expect(answer.finish_reason).toBe('stop');
+    expect(answer.parsed).toEqual({
+      name: expect.any(String),
+      population: expect.any(Number),
+      size: expect.stringMatching(/^(small|big)$/),
+    });
+    expect((answer.parsed as { name: string }).name.length).toBeLessThanOrEqual(12);
+  });
+
+  it('openai: a named tool call whose arguments match the tool schema', async () => {
+    const answer = await python('openai-tools');
+    expect(answer.finish_reason).toBe('tool_calls');
+    expect(answer.calls).toEqual([
+      {
+        id: expect.stringMatching(/^call_/),
+        name: 'get_weather',
+        arguments: { city: expect.any(String), unit: expect.stringMatching(/^(celsius|fahrenheit)$/) },
+      },
+    ]);
+  });
+
+  it('openai: embeddings (base64, the Python client’s default), identical inputs identical', async () => {
+    const answer = await python('openai-embeddings');
+    const reference = await node.embeddings.create({ model: TEST_MODEL, input: 'hello' });
+    expect(answer).toEqual({
+      count: 3,
+      dims: reference.data[0]?.embedding.length,
+      same: true,
+      usage: expect.any(Number),
+    });
+  });
+
+  it('LangChain: with_structured_output, bind_tools and OpenAIEmbeddings', async () => {
+    const structured = await python('langchain-structured');
+    expect(structured.parsed).toEqual({
+      name: expect.any(String),
+      population: expect.any(Number),
+      size: expect.stringMatching(/^(small|big)$/),
+    });
+    const tools = await python('langchain-tools');
+    expect(tools.calls).toEqual([
+      {
+        name: 'get_weather',
+        args: { city: expect.any(String), unit: expect.stringMatching(/^(celsius|fahrenheit)$/) },
+        id: expect.stringMatching(/^call_/),
+      },
+    ]);
+    const embeddings = await python('langchain-embeddings');
+    expect(embeddings).toMatchObject({ count: 2, same: true });
+    expect(embeddings.dims).toBeGreaterThan(0);
   });
 
   it('LangChain ChatOpenAI: invoke and stream', async () => {

@@ -79,10 +79,12 @@ def openai_bad_request():
     return {"status": 200}
 
 
-def langchain_chat():
+def langchain_chat(max_tokens=8, **kwargs):
     from langchain_openai import ChatOpenAI
 
-    return ChatOpenAI(base_url=BASE_URL, api_key="unused", model=MODEL, temperature=0, max_tokens=8, max_retries=0)
+    return ChatOpenAI(
+        base_url=BASE_URL, api_key="unused", model=MODEL, max_tokens=max_tokens, max_retries=0, **{"temperature": 0, **kwargs}
+    )
 
 
 def langchain_invoke():
@@ -102,6 +104,105 @@ def langchain_stream():
     return {"content": content, "chunks": chunks}
 
 
+def city_model():
+    from typing import Literal
+
+    from pydantic import BaseModel, Field
+
+    # Bounded strings: the tiny test model knows nothing, only the grammar shapes its answer.
+    class City(BaseModel):
+        name: str = Field(max_length=12)
+        population: int
+        size: Literal["small", "big"]
+
+    return City
+
+
+def openai_parse():
+    City = city_model()
+    completion = openai_client().chat.completions.parse(
+        model=MODEL,
+        messages=[{"role": "user", "content": "Describe a city."}],
+        response_format=City,
+        max_tokens=200,
+        temperature=1,
+        seed=1,
+    )
+    choice = completion.choices[0]
+    return {"finish_reason": choice.finish_reason, "parsed": choice.message.parsed.model_dump()}
+
+
+def openai_tools():
+    completion = openai_client().chat.completions.create(
+        model=MODEL,
+        messages=[{"role": "user", "content": "Weather in Paris?"}],
+        tools=[WEATHER_TOOL],
+        tool_choice={"type": "function", "function": {"name": "get_weather"}},
+        max_tokens=200,
+        seed=1,
+    )
+    choice = completion.choices[0]
+    calls = choice.message.tool_calls or []
+    return {
+        "finish_reason": choice.finish_reason,
+        "calls": [{"id": c.id, "name": c.function.name, "arguments": json.loads(c.function.arguments)} for c in calls],
+    }
+
+
+def openai_embeddings():
+    # The Python client asks for base64 unless told otherwise, and decodes it.
+    response = openai_client().embeddings.create(model=MODEL, input=["hello", "world", "hello"])
+    vectors = [d.embedding for d in response.data]
+    return {"count": len(vectors), "dims": len(vectors[0]), "same": vectors[0] == vectors[2], "usage": response.usage.prompt_tokens}
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The weather forecast for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "city": {"type": "string", "maxLength": 16},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+            },
+            "required": ["city", "unit"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
+def langchain_structured():
+    City = city_model()
+    chat = langchain_chat(max_tokens=200, temperature=1, seed=1)
+    city = chat.with_structured_output(City, method="json_schema").invoke("Describe a city.")
+    return {"parsed": city.model_dump()}
+
+
+def langchain_tools():
+    message = (
+        langchain_chat(max_tokens=200, seed=1)
+        .bind_tools([WEATHER_TOOL], tool_choice="get_weather")
+        .invoke("Weather in Paris?")
+    )
+    return {"calls": [{"name": c["name"], "args": c["args"], "id": c["id"]} for c in message.tool_calls]}
+
+
+def langchain_embeddings():
+    from langchain_openai import OpenAIEmbeddings
+
+    # check_embedding_ctx_length=False: LangChain would otherwise fetch a tiktoken vocabulary from the
+    # internet to count tokens; the server counts them.
+    embeddings = OpenAIEmbeddings(
+        model=MODEL, base_url=BASE_URL, api_key="unused", check_embedding_ctx_length=False, max_retries=0
+    )
+    vectors = embeddings.embed_documents(["hello", "world"])
+    query = embeddings.embed_query("hello")
+    return {"count": len(vectors), "dims": len(vectors[0]), "same": vectors[0] == query}
+
+
 CASES = {
     "openai-chat": openai_chat,
     "openai-chat-stream": openai_chat_stream,
@@ -110,6 +211,12 @@ CASES = {
     "openai-bad-request": openai_bad_request,
     "langchain-invoke": langchain_invoke,
     "langchain-stream": langchain_stream,
+    "openai-parse": openai_parse,
+    "openai-tools": openai_tools,
+    "openai-embeddings": openai_embeddings,
+    "langchain-structured": langchain_structured,
+    "langchain-tools": langchain_tools,
+    "langchain-embeddings": langchain_embeddings,
 }
 
 if __name__ == "__main__":
