@@ -226,7 +226,7 @@ describe('POST /v1/embeddings', () => {
     });
   });
 
-  it('waits in the same bounded queue as generations: 429 both ways when it is full', async () => {
+  it('waits in the same bounded queue as generations: 429 both ways when it is full; a client leaving frees it', async () => {
     // Telemetry on (nothing exported) for the requests_processing gauge.
     const busy = await startTestServer(testConfig(model.modelPath, { parallel: 1, maxQueue: 0 }), {
       OTEL_TRACES_EXPORTER: 'none',
@@ -255,28 +255,50 @@ describe('POST /v1/embeddings', () => {
       );
 
       // A long embeddings batch holds it: a generation is refused.
-      const batch = post(busy, {
-        model: TEST_MODEL,
-        input: Array.from({ length: 2048 }, (_, i) => `item ${i}`),
-      });
-      await waitFor(
-        async () =>
-          /llamacpp_requests_processing\S* 1\b/.test(await (await fetch(`${busy.url}/metrics`)).text()),
-        { description: 'the batch holding the sequence', timeoutMs: 10_000, intervalMs: 20 },
-      );
-      const chat = await fetch(`${busy.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: JSON_TYPE,
-        body: JSON.stringify({
-          model: TEST_MODEL,
-          messages: [{ role: 'user', content: 'hi' }],
-          max_tokens: 2,
-        }),
-      });
-      expect(chat.status).toBe(429);
+      const items = Array.from({ length: 2048 }, (_, i) => `item ${i}`);
+      const chat = () =>
+        fetch(`${busy.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: JSON_TYPE,
+          body: JSON.stringify({
+            model: TEST_MODEL,
+            messages: [{ role: 'user', content: 'hi' }],
+            max_tokens: 2,
+          }),
+        });
+      const holding = () =>
+        waitFor(
+          async () =>
+            /llamacpp_requests_processing\S* 1\b/.test(await (await fetch(`${busy.url}/metrics`)).text()),
+          { description: 'the batch holding the sequence', timeoutMs: 10_000, intervalMs: 20 },
+        );
+      const started = performance.now();
+      const batch = post(busy, { model: TEST_MODEL, input: items });
+      await holding();
+      expect((await chat()).status).toBe(429);
       const done = await batch;
+      const wholeBatchMs = performance.now() - started;
       expect(done.response.status).toBe(200);
       expect(done.body.data as unknown[]).toHaveLength(2048);
+
+      // A client that goes away frees the place long before its batch would have ended.
+      const gone = new AbortController();
+      const abandoned = fetch(`${busy.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: JSON_TYPE,
+        body: JSON.stringify({ model: TEST_MODEL, input: items }),
+        signal: gone.signal,
+      }).catch(() => undefined);
+      await holding();
+      const abortedAt = performance.now();
+      gone.abort();
+      await abandoned;
+      await waitFor(async () => (await chat()).status === 200, {
+        description: 'a generation served once the client left',
+        timeoutMs: 30_000,
+        intervalMs: 20,
+      });
+      expect(performance.now() - abortedAt).toBeLessThan(wholeBatchMs / 2);
     } finally {
       await busy.close();
     }
