@@ -6,8 +6,13 @@
 // `npm run model:gemma` has fetched it. The modes take turns, run by run, so a busy neighbour on a
 // shared machine slows them all alike. Prints tables (markdown, for the README) and writes JSON.
 //
+// Then, in the same run and for the same model, the API features' costs: json_schema generation
+// against plain generation and a 20-property grammar's build time (structured-bench.ts), and
+// embeddings inputs/s, one request of 64 against 64 requests (embeddings-bench.ts).
+//
 // Environment: BENCH_THREADS (default 1), BENCH_REPETITIONS, BENCH_MODES (e.g. `off,llama-server`),
-// BENCH_MODELS (`tiny`, `gemma`), BENCH_CONCURRENCIES (e.g. `1,4`), BENCH_OUT (JSON path).
+// BENCH_MODELS (`tiny`, `gemma`), BENCH_CONCURRENCIES (e.g. `1,4`), BENCH_OUT (JSON path),
+// BENCH_FEATURES (`structured,embeddings`, the default; `none` skips them).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -16,11 +21,15 @@ import { type Jaeger, startJaeger } from '../../harness/index.js';
 import { llamaServerPath } from '../../tools/llama-server.js';
 import { gemmaModelPath } from '../../tools/models.js';
 import { writeTinyModel } from '../../tools/tiny-model/tiny-llama.js';
+import { benchEmbeddings } from './embeddings-bench.js';
 import { pool, type RunResult, type Summary } from './measure.js';
 import { type PeerSettings, type RunningPeer, startLlamaServer, startRuntime } from './peers.js';
 import { RawLoop } from './raw-loop.js';
 import { ratioLines, table } from './report.js';
 import { serverRun } from './server-client.js';
+import { benchStructured } from './structured-bench.js';
+
+const FEATURES = (process.env.BENCH_FEATURES ?? 'structured,embeddings').split(',').map((f) => f.trim());
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
 /** BENCH_CONCURRENCIES narrows the list for a quick run; the servers keep 8 sequences either way. */
@@ -156,12 +165,23 @@ async function main(): Promise<void> {
       console.log(
         `\n${title}\n${table(results, CONCURRENCIES)}\n${ratioLines(results, CONCURRENCIES).join('\n')}`,
       );
+      const features: Record<string, unknown> = {};
+      for (const [name, bench] of [
+        ['structured', benchStructured],
+        ['embeddings', benchEmbeddings],
+      ] as const) {
+        if (!FEATURES.includes(name)) continue;
+        const { markdown, json } = await bench(model.path);
+        console.log(`\n${markdown}`);
+        features[name] = json;
+      }
       report.push({
         model: model.name,
         path: model.path,
         maxTokens: model.maxTokens,
         repetitions: model.repetitions,
         results,
+        features,
       });
     }
   } finally {
