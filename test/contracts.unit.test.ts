@@ -114,7 +114,7 @@ function code(path: string): string {
     .replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `NAME` for a scalar export; `NAME.key` for every key of an object export (its entries). */
 function entries(contract: Contract): { exportName: string; key?: string; value: unknown }[] {
@@ -133,7 +133,7 @@ function usedOn(side: Side, exportName: string, key: string | undefined, text: s
   // CONTRACT.key, or CONTRACT['key'], or a typed key handed to a helper (name('key', …)).
   const names = [exportName, ...(side.aliases?.[exportName] ?? [])].join('|');
   return new RegExp(
-    `\\b(${names})\\.${key}\\b|\\b(${names})\\[['"]${key}['"]\\]|[(,]\\s*['"]${escape(key)}['"]\\s*[,)]`,
+    `\\b(${names})\\.${key}\\b|\\b(${names})\\[['"]${key}['"]\\]|[(,]\\s*['"]${escapeRegExp(key)}['"]\\s*[,)]`,
   ).test(text);
 }
 
@@ -176,7 +176,7 @@ describe('shared names are declared once and imported on both sides', () => {
     const texts = files.map((f) => ({ file: f, text: code(f) }));
     const copies: string[] = [];
     for (const { value, where } of declaredStrings()) {
-      const quoted = new RegExp(`['"\`]${escape(value)}['"\`]`);
+      const quoted = new RegExp(`['"\`]${escapeRegExp(value)}['"\`]`);
       for (const { file, text } of texts)
         if (quoted.test(text)) copies.push(`${file} spells ${where} ('${value}')`);
     }
