@@ -53,7 +53,7 @@ export class ChoiceOutput {
     });
   }
 
-  #content_(text: string, logprobs: readonly TokenLogprob[]): ChoiceEvent {
+  #addContent(text: string, logprobs: readonly TokenLogprob[]): ChoiceEvent {
     const placed = this.#place(logprobs);
     this.#content += text;
     this.#logprobs.push(...placed);
@@ -61,7 +61,7 @@ export class ChoiceOutput {
   }
 
   push(delta: string, logprobs: readonly TokenLogprob[]): ChoiceEvent[] {
-    if (!this.#parser) return [this.#content_(delta, logprobs)];
+    if (!this.#parser) return [this.#addContent(delta, logprobs)];
     this.#held.push(...logprobs);
     return this.#events(this.#parser.push(delta));
   }
@@ -75,7 +75,7 @@ export class ChoiceOutput {
       if (event.kind === 'text') {
         const held = this.#held;
         this.#held = [];
-        return this.#content_(event.text, held);
+        return this.#addContent(event.text, held);
       }
       if (event.kind === 'name') {
         this.#callId = `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
