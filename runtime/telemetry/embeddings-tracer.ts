@@ -68,12 +68,13 @@ export class EmbeddingsTracer implements Pick<GenerationObserver, 'phaseStarted'
     this.#queue = undefined;
   }
 
-  #record(errorTypeValue?: string): void {
+  #record(outcome: { errorType?: string; inputTokens?: number }): void {
     this.#options.metrics?.record({
       operation: GEN_AI_OPERATION_EMBEDDINGS,
       model: this.#options.model,
       durationSeconds: (performance.now() - this.#started) / 1000,
-      ...(errorTypeValue ? { errorType: errorTypeValue } : {}),
+      ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
+      ...(outcome.inputTokens !== undefined ? { embeddedTokens: outcome.inputTokens } : {}),
     });
   }
 
@@ -87,7 +88,7 @@ export class EmbeddingsTracer implements Pick<GenerationObserver, 'phaseStarted'
       [ATTR_LLAMA_TIME_IN_QUEUE]: result.timings.queue,
     });
     this.#span.end();
-    this.#record();
+    this.#record({ inputTokens: result.inputTokens });
   }
 
   /** Ends the spans with the error; a client that went away is marked aborted, not failed. */
@@ -110,6 +111,6 @@ export class EmbeddingsTracer implements Pick<GenerationObserver, 'phaseStarted'
       span.end();
     }
     this.#queue = undefined;
-    this.#record(type);
+    this.#record({ errorType: type });
   }
 }

@@ -44,6 +44,8 @@ export interface RequestMeasurement {
     readonly decodeSeconds: number;
     readonly timeToFirstTokenSeconds: number;
   };
+  /** An embeddings request: its input tokens, counted as input usage (there is no output). */
+  readonly embeddedTokens?: number;
   readonly errorType?: string;
 }
 
@@ -137,6 +139,12 @@ export class RuntimeMetrics {
     if (measurement.errorType) attributes[ATTR_ERROR_TYPE] = measurement.errorType;
     else attributes[ATTR_GEN_AI_RESPONSE_MODEL] = measurement.model;
     this.#requestDuration.record(measurement.durationSeconds, attributes);
+    if (measurement.embeddedTokens !== undefined) {
+      this.#tokenUsage.record(measurement.embeddedTokens, {
+        ...attributes,
+        [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_INPUT,
+      });
+    }
     const usage = measurement.usage;
     if (!usage) return;
     this.#tokenUsage.record(usage.inputTokens, {

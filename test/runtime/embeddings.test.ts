@@ -179,6 +179,18 @@ describe('POST /v1/embeddings', () => {
       );
     expect(count, metrics.slice(0, 3000)).toBeDefined();
     expect(Number(count!.split(' ').at(-1))).toBeGreaterThanOrEqual(1);
+    // Input tokens in the GenAI token histogram, as for generations; nothing as output.
+    const usage = (type: string) =>
+      metrics
+        .split('\n')
+        .find(
+          (line) =>
+            line.startsWith('gen_ai_server_token_usage_sum{') &&
+            line.includes('gen_ai_operation_name="embeddings"') &&
+            line.includes(`gen_ai_token_type="${type}"`),
+        );
+    expect(Number(usage('input')?.split(' ').at(-1))).toBeGreaterThanOrEqual(data.usage.prompt_tokens);
+    expect(usage('output')).toBeUndefined();
   });
 
   it('answers bad requests with a 400 naming the field', async () => {
