@@ -36,6 +36,10 @@ import {
 export const COLLECTOR_AGENT_SERVICE = 'otel-agent';
 const CONFIG_KEY = 'config.yaml';
 const CONFIG_DIR = '/etc/otelcol';
+/** app.kubernetes.io/name of the collector's objects (the gateway's and the agent's). */
+export const COLLECTOR_APP = 'otel-collector';
+/** The gateway Service's port of the prometheus exporter (what a ServiceMonitor scrapes). */
+export const COLLECTOR_PROMETHEUS_PORT_NAME = 'prometheus';
 const COLLECTOR_UID = 10001;
 
 export interface CollectorAgentProps {
@@ -85,7 +89,7 @@ export class CollectorChart extends Chart {
 
     if (props.createNamespace ?? true) systemNamespace(this, namespace);
 
-    const labels = standardLabels({ name: 'otel-collector', instance: name, component: 'gateway' });
+    const labels = standardLabels({ name: COLLECTOR_APP, instance: name, component: 'gateway' });
     new ApiObject(this, 'service-account', {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
@@ -171,10 +175,10 @@ export class CollectorChart extends Chart {
       metadata: {
         name,
         namespace,
-        labels: standardLabels({ name: 'otel-collector', instance: name, component }),
+        labels: standardLabels({ name: COLLECTOR_APP, instance: name, component }),
       },
       spec: {
-        selector: selectorLabels({ name: 'otel-collector', instance: name }),
+        selector: selectorLabels({ name: COLLECTOR_APP, instance: name }),
         // The agent only serves pods on its own node.
         ...(component === 'agent' ? { internalTrafficPolicy: 'Local' } : {}),
         ports: [
@@ -195,9 +199,9 @@ export class CollectorChart extends Chart {
           ...(prometheus
             ? [
                 {
-                  name: 'prometheus',
+                  name: COLLECTOR_PROMETHEUS_PORT_NAME,
                   port: COLLECTOR_PORTS.prometheus,
-                  targetPort: 'prometheus',
+                  targetPort: COLLECTOR_PROMETHEUS_PORT_NAME,
                   protocol: 'TCP',
                 },
               ]
@@ -223,7 +227,7 @@ export class CollectorChart extends Chart {
     const configText = stringify(spec.config);
     const configMapName = `${spec.name}-config`;
     const labels = standardLabels({
-      name: 'otel-collector',
+      name: COLLECTOR_APP,
       instance: spec.name,
       component: id,
       version: imageTag(spec.image),
@@ -245,7 +249,11 @@ export class CollectorChart extends Chart {
         { name: 'health', containerPort: COLLECTOR_PORTS.health, protocol: 'TCP' },
         ...(id === 'gateway'
           ? [
-              { name: 'prometheus', containerPort: COLLECTOR_PORTS.prometheus, protocol: 'TCP' },
+              {
+                name: COLLECTOR_PROMETHEUS_PORT_NAME,
+                containerPort: COLLECTOR_PORTS.prometheus,
+                protocol: 'TCP',
+              },
               { name: 'self-metrics', containerPort: COLLECTOR_SELF_METRICS_PORT, protocol: 'TCP' },
             ]
           : []),
@@ -267,7 +275,7 @@ export class CollectorChart extends Chart {
       containers: [container],
       volumes: [{ name: 'config', configMap: { name: configMapName } }],
     };
-    const selector = selectorLabels({ name: 'otel-collector', instance: spec.name });
+    const selector = selectorLabels({ name: COLLECTOR_APP, instance: spec.name });
     new ApiObject(this, id, {
       apiVersion: 'apps/v1',
       kind: spec.kind,

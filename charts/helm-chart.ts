@@ -16,7 +16,11 @@ export const HELM_CHART_SWITCHES: Readonly<Record<string, string>> = {
   'otel-collector': 'otelCollector',
   jaeger: 'jaeger',
   dashboards: 'dashboards',
+  monitoring: 'monitoring',
 };
+
+/** Charts a default install leaves out: the monitors need the Prometheus Operator's CRDs. */
+const HELM_CHARTS_OFF_BY_DEFAULT: ReadonlySet<string> = new Set(['monitoring']);
 
 /** The named template that renders one of kubellama's own images, honouring `imageRegistry`. */
 const OWN_IMAGE_TEMPLATE = 'kubellama.ownImage';
@@ -78,6 +82,8 @@ export function writeHelmChart(
   outDir: string,
   app: App,
   images: Readonly<Record<ImageKey, string>> = IMAGES,
+  /** Charts that are not part of the install App (charts/monitoring.ts), switched off by default. */
+  optional?: App,
 ): string {
   const chartDir = join(outDir, HELM_CHART_NAME);
   rmSync(chartDir, { recursive: true, force: true });
@@ -90,10 +96,10 @@ export function writeHelmChart(
     imageRegistry: '',
     images: { ...images },
   };
-  for (const chart of app.charts) {
+  for (const chart of [...app.charts, ...(optional?.charts ?? [])]) {
     const key = HELM_CHART_SWITCHES[chart.node.id];
     if (!key) throw new Error(`no Helm values key for chart ${chart.node.id}: add it to HELM_CHART_SWITCHES`);
-    values[key] = { enabled: true };
+    values[key] = { enabled: !HELM_CHARTS_OFF_BY_DEFAULT.has(chart.node.id) };
     const objects = chart.toJson() as K8sObject[];
     namespace ??= objects.find((o) => o.kind === 'Namespace');
     const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');

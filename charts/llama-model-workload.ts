@@ -31,7 +31,7 @@ import {
 } from './llama-model-env.js';
 import { MODEL_DIR, RUNTIME_COMMANDS, RUNTIME_ENV, RUNTIME_PATHS, RUNTIME_PORT } from './runtime-contract.js';
 import { imageTag } from './validate.js';
-import { LLAMA_MODEL_APP, WORKLOAD_CONTAINERS } from './workload-contract.js';
+import { LLAMA_MODEL_APP, WORKLOAD_CONTAINERS, WORKLOAD_PORT_NAME } from './workload-contract.js';
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
@@ -42,8 +42,6 @@ export const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
 /** Where the pull init container finds spec.model.caBundle (read-only), named by NODE_EXTRA_CA_CERTS. */
 export const CA_BUNDLE_DIR = '/etc/kubellama/ca';
 export const CA_BUNDLE_FILE = `${CA_BUNDLE_DIR}/ca.crt`;
-/** The name of the runtime's one port (container, Service and probes refer to it by name). */
-const PORT_NAME = 'http';
 /** The runtime's environment the pull init container gets too: what it needs to find and check the model. */
 const PULL_ENV: ReadonlySet<string> = new Set([
   RUNTIME_ENV.model,
@@ -126,9 +124,9 @@ export class LlamaModelWorkload extends Construct {
         selector: selectorLabels({ name: LLAMA_MODEL_APP, instance: name }),
         ports: [
           {
-            name: PORT_NAME,
+            name: WORKLOAD_PORT_NAME,
             port: RUNTIME_PORT,
-            targetPort: PORT_NAME as never,
+            targetPort: WORKLOAD_PORT_NAME as never,
             protocol: 'TCP',
             appProtocol: 'http',
           },
@@ -193,7 +191,7 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
     image,
     command: ['kubellama-runtime'],
     args: [RUNTIME_COMMANDS.serve, ...spec.runtime.args],
-    ports: [{ name: PORT_NAME, containerPort: RUNTIME_PORT, protocol: 'TCP' }],
+    ports: [{ name: WORKLOAD_PORT_NAME, containerPort: RUNTIME_PORT, protocol: 'TCP' }],
     env,
     resources: {
       ...(Object.keys(limits).length ? { limits } : {}),
@@ -275,7 +273,7 @@ function credentialsEnv(credentials: LlamaModelSpec['model']['credentials']): V1
 }
 
 function probe(path: string, timing: { periodSeconds: number; failureThreshold: number }) {
-  return { httpGet: { path, port: PORT_NAME as never }, timeoutSeconds: 2, ...timing };
+  return { httpGet: { path, port: WORKLOAD_PORT_NAME as never }, timeoutSeconds: 2, ...timing };
 }
 
 /**

@@ -11,10 +11,14 @@ import { RUNTIME_DASHBOARD_FILE, runtimeDashboard } from './dashboards/runtime-d
 import { writeHelmChart } from './helm-chart.js';
 import { IMAGES, type ImageKey, resolveImages } from './images.js';
 import { type InstallProps, installApp } from './install.js';
+import { monitoringApp } from './monitoring.js';
 import { checkImage, checkRegistry } from './validate.js';
 
 export interface SynthResult {
+  /** The install, one file per chart, in apply order. */
   readonly manifests: string[];
+  /** Not part of the install: `optional/monitoring.yaml` (needs the Prometheus Operator's CRDs). */
+  readonly optional: string[];
   readonly dashboard: string;
   readonly helmChart: string;
 }
@@ -31,10 +35,18 @@ export function synthInstall(outDir: string, props: InstallProps = {}): SynthRes
     writeFileSync(file, Yaml.stringify(...chart.toJson()));
     return file;
   });
+  const optionalDir = join(manifestDir, 'optional');
+  mkdirSync(optionalDir, { recursive: true });
+  const monitoring = monitoringApp({ namespace: props.namespace });
+  const optional = monitoring.charts.map((chart) => {
+    const file = join(optionalDir, `${chart.node.id}.yaml`);
+    writeFileSync(file, Yaml.stringify(...chart.toJson()));
+    return file;
+  });
   const dashboard = join(dashboardDir, RUNTIME_DASHBOARD_FILE);
   writeFileSync(dashboard, `${JSON.stringify(runtimeDashboard(), null, 2)}\n`);
-  const helmChart = writeHelmChart(join(outDir, 'helm'), app, props.images ?? IMAGES);
-  return { manifests, dashboard, helmChart };
+  const helmChart = writeHelmChart(join(outDir, 'helm'), app, props.images ?? IMAGES, monitoring);
+  return { manifests, optional, dashboard, helmChart };
 }
 
 const IMAGE_KEYS = Object.keys(IMAGES) as ImageKey[];
@@ -89,7 +101,8 @@ export function synthCommand(argv: readonly string[]): number {
   const options = program.opts<{ registry?: string; image: Partial<Record<ImageKey, string>> }>();
   const outDir = resolve(program.processedArgs[0] as string);
   const result = synthInstall(outDir, { images: resolveImages(options.registry, options.image) });
-  for (const file of [...result.manifests, result.dashboard, result.helmChart]) console.log(`wrote ${file}`);
+  for (const file of [...result.manifests, ...result.optional, result.dashboard, result.helmChart])
+    console.log(`wrote ${file}`);
   return 0;
 }
 

@@ -18,6 +18,9 @@ export const PART_OF = 'kubellama';
 /** app.kubernetes.io/name of every object of a model; app.kubernetes.io/instance is the model's name. */
 export const LLAMA_MODEL_APP = 'llama-model';
 
+/** The name of the runtime's one port on the pod and the Service (probes and monitors use it). */
+export const WORKLOAD_PORT_NAME = 'http';
+
 /** The containers of a model's pod. */
 export const WORKLOAD_CONTAINERS = {
   /** `kubellama-runtime serve`. */

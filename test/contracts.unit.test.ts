@@ -77,7 +77,13 @@ const CONTRACTS: Contract[] = [
       },
       {
         name: 'what reads the workload back',
-        paths: ['operator/llamamodel', 'operator/api/crd.ts', 'charts/collector-config.ts', 'kind/demo'],
+        paths: [
+          'operator/llamamodel',
+          'operator/api/crd.ts',
+          'charts/collector-config.ts',
+          'charts/monitoring.ts',
+          'kind/demo',
+        ],
       },
     ],
   },

@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { escapeHelm, HELM_CHART_SWITCHES, writeHelmChart } from '../../charts/helm-chart.js';
 import { IMAGES, resolveImages } from '../../charts/images.js';
 import { installApp } from '../../charts/install.js';
+import { monitoringApp } from '../../charts/monitoring.js';
 import { binaryPath } from '../tools/catalog.js';
 import type { Manifest } from './helpers/manifest.js';
 
@@ -16,7 +17,7 @@ const HELM = binaryPath('helm');
 
 const outDir = mkdtempSync(join(tmpdir(), 'kubellama-helm-'));
 const app = installApp();
-const chartDir = writeHelmChart(outDir, app);
+const chartDir = writeHelmChart(outDir, app, IMAGES, monitoringApp());
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 function helm(...args: string[]): string {
@@ -55,6 +56,17 @@ describe('Helm chart', () => {
     expect(values.imageRegistry).toBe('');
     for (const chart of app.charts)
       expect(values[HELM_CHART_SWITCHES[chart.node.id] ?? '']).toEqual({ enabled: true });
+  });
+
+  it('leaves the Prometheus Operator monitors out unless monitoring.enabled', () => {
+    const values = parseAllDocuments(readFileSync(join(chartDir, 'values.yaml'), 'utf8'))[0]?.toJS();
+    expect(values.monitoring).toEqual({ enabled: false });
+    const kinds = (objects: Manifest[]) => objects.map((o) => o.kind);
+    expect(kinds(template())).not.toContain('PodMonitor');
+    const on = template('--set', 'monitoring.enabled=true');
+    expect(byKey(on.filter((o) => o.kind === 'PodMonitor' || o.kind === 'ServiceMonitor'))).toEqual(
+      byKey(synthesized(monitoringApp())),
+    );
   });
 
   it('passes `helm lint`', () => {

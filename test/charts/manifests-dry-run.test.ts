@@ -2,10 +2,15 @@
 // accepted by a real API server through a server-side dry-run create. A private API server: the
 // install is cluster-scoped (CRD, ClusterRoles) and must not meet another suite's objects.
 // Namespaces and the CRD are really created once accepted, as kubectl apply would have by then.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ApiObject } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { installApp } from '../../charts/install.js';
-import { type KubeApiServer, startKubeApiServer } from '../harness/index.js';
+import { monitoringApp } from '../../charts/monitoring.js';
+import { type KubeApiServer, startKubeApiServer, waitFor } from '../harness/index.js';
 import { printLogsOnFailure } from '../harness/vitest.js';
 import { collectionPath, kubeRequest, type ManifestObject } from './helpers/raw-kube.js';
 
@@ -113,5 +118,35 @@ describe('synthesized manifests against a real API server', () => {
     expect((JSON.parse(refused.body) as { message: string }).message).toMatch(
       /violates PodSecurity "restricted/,
     );
+  });
+
+  it('accepts the optional Prometheus Operator monitors once its CRDs are installed, and not before', async () => {
+    const monitors = monitoringApp({ namespace: NAMESPACE }).charts.flatMap(
+      (chart) => chart.toJson() as Manifest[],
+    );
+    expect(monitors.map((o) => o.kind).sort()).toEqual(['PodMonitor', 'ServiceMonitor']);
+    await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } }, '');
+    // Without the CRDs there is no such kind: why they are not part of the install.
+    expect((await create(monitors[0])).status).toBe(404);
+    const crds = parseAllDocuments(
+      readFileSync(join(import.meta.dirname, 'fixtures', 'monitoring-crds.yaml'), 'utf8'),
+    ).map((d) => d.toJS() as ManifestObject);
+    for (const crd of crds) expect((await create(crd, '')).status).toBe(201);
+    await waitFor(
+      async () =>
+        (await kubeRequest(server!, 'GET', '/apis/monitoring.coreos.com/v1', undefined)).status === 200,
+      { description: 'monitoring.coreos.com/v1 served' },
+    );
+    for (const monitor of monitors) {
+      // Strict: a field the kind does not declare is an error, not silently dropped.
+      const response = await waitFor(
+        async () => {
+          const r = await create(monitor, `${DRY_RUN}&fieldValidation=Strict`);
+          return r.status === 404 ? undefined : r;
+        },
+        { description: `${monitor.kind} served` },
+      );
+      expect(response.status, `${monitor.kind}: ${response.body}`).toBe(201);
+    }
   });
 });

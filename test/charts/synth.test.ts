@@ -44,7 +44,11 @@ describe('synth', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'charts/main.ts', out], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(readdirSync(join(out, 'manifests')).sort()).toEqual(INSTALL_CHARTS.map((c) => `${c}.yaml`).sort());
+    expect(readdirSync(join(out, 'manifests')).sort()).toEqual(
+      [...INSTALL_CHARTS.map((c) => `${c}.yaml`), 'optional'].sort(),
+    );
+    // The monitors are not part of the install: they need the Prometheus Operator's CRDs.
+    expect(readdirSync(join(out, 'manifests', 'optional'))).toEqual(['monitoring.yaml']);
     expect(readdirSync(join(out, 'dashboards'))).toEqual([RUNTIME_DASHBOARD_FILE]);
     expect(readdirSync(join(out, 'helm', 'kubellama')).sort()).toEqual([
       'Chart.yaml',

@@ -37,6 +37,8 @@ const COLLECTIONS: Record<string, { prefix: string; plural: string; namespaced: 
   LlamaModel: { prefix: '/apis/inference.kubellama.dev/v1alpha1', plural: 'llamamodels', namespaced: true },
   Deployment: { prefix: '/apis/apps/v1', plural: 'deployments', namespaced: true },
   DaemonSet: { prefix: '/apis/apps/v1', plural: 'daemonsets', namespaced: true },
+  PodMonitor: { prefix: '/apis/monitoring.coreos.com/v1', plural: 'podmonitors', namespaced: true },
+  ServiceMonitor: { prefix: '/apis/monitoring.coreos.com/v1', plural: 'servicemonitors', namespaced: true },
 };
 
 export interface ManifestObject {
