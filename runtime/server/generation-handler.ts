@@ -7,8 +7,6 @@ import type { Attributes } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AbortedError } from '../engine/errors/aborted-error.js';
 import { ContextLengthExceededError } from '../engine/errors/context-length-exceeded-error.js';
-import { DisposedError } from '../engine/errors/disposed-error.js';
-import { QueueFullError } from '../engine/errors/queue-full-error.js';
 import type {
   GenerationInput,
   GenerationObserver,
@@ -20,12 +18,10 @@ import type {
 import { RequestTracer } from '../telemetry/request-tracer.js';
 import type { AppContext } from './app-context.js';
 import { ChoiceOutput, type ToolCalling } from './choice-output.js';
+import { engineApiError } from './engine-errors.js';
 import { ApiError } from './errors.js';
 import type { ResponseFormat, ResponseIds } from './response-format.js';
 import { usageOf } from './response-format.js';
-
-/** Seconds a 429 asks the client to wait: about one short generation. */
-const RETRY_AFTER_SECONDS = 1;
 
 export interface GenerationCall {
   readonly operation: string;
@@ -51,11 +47,6 @@ export interface GenerationCall {
 }
 
 function toApiError(error: unknown, call: GenerationCall, timedOut: boolean): unknown {
-  if (error instanceof QueueFullError) {
-    return new ApiError('rate_limit_exceeded', error.message, null, {
-      'retry-after': String(RETRY_AFTER_SECONDS),
-    });
-  }
   if (error instanceof ContextLengthExceededError) {
     const param =
       call.sampling.maxTokens !== undefined && error.promptTokens < error.contextSize
@@ -63,14 +54,7 @@ function toApiError(error: unknown, call: GenerationCall, timedOut: boolean): un
         : call.promptParam;
     return new ApiError('context_length_exceeded', error.message, param);
   }
-  if (error instanceof DisposedError)
-    return new ApiError('shutting_down', 'The server is shutting down; retry elsewhere.');
-  if (error instanceof AbortedError) {
-    return timedOut
-      ? new ApiError('request_timeout', 'The request timed out while waiting for a free sequence.')
-      : new ApiError('client_closed_request', 'The client closed the connection.');
-  }
-  return error;
+  return engineApiError(error, timedOut, 'The request timed out while waiting for a free sequence.');
 }
 
 const sse = (data: object | string) => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;

@@ -1,13 +1,12 @@
 // The span of one embeddings request, `embeddings {model}` under the HTTP span with llama.queue
 // under it (GenAI semantic conventions), and its gen_ai.server.request.duration through the same
 // RuntimeMetrics.record as generations. Names come from semconv.ts and span-names.ts.
-import { type Context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { type Context, type Span, SpanKind, type Tracer, trace } from '@opentelemetry/api';
 import type { EmbeddingResult } from '../engine/embeddings.js';
 import type { GenerationObserver, GenerationPhase } from '../engine/types.js';
 import type { RuntimeMetrics } from './metrics.js';
-import { errorType } from './request-tracer.js';
+import { endSpansWithError, errorType } from './request-tracer.js';
 import {
-  ATTR_ERROR_TYPE,
   ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
@@ -15,7 +14,6 @@ import {
   ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
-  ATTR_LLAMA_ABORTED,
   ATTR_LLAMA_TIME_IN_QUEUE,
   GEN_AI_OPERATION_EMBEDDINGS,
   GEN_AI_PROVIDER_LLAMA_CPP,
@@ -95,22 +93,9 @@ export class EmbeddingsTracer implements Pick<GenerationObserver, 'phaseStarted'
   failed(error: unknown, options: { aborted?: boolean } = {}): void {
     if (this.#ended) return;
     this.#ended = true;
-    const type = errorType(error);
-    for (const span of [this.#queue, this.#span]) {
-      if (!span) continue;
-      if (options.aborted) {
-        span.setAttribute(ATTR_LLAMA_ABORTED, true);
-      } else {
-        span.setAttribute(ATTR_ERROR_TYPE, type);
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: error instanceof Error ? error.message : String(error),
-        });
-        if (span === this.#span && error instanceof Error) span.recordException(error);
-      }
-      span.end();
-    }
+    const spans = this.#queue ? [this.#queue, this.#span] : [this.#span];
+    endSpansWithError(spans, this.#span, error, options.aborted === true);
     this.#queue = undefined;
-    this.#record({ errorType: type });
+    this.#record({ errorType: errorType(error) });
   }
 }

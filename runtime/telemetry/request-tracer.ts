@@ -123,6 +123,32 @@ export function errorType(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
 }
 
+/**
+ * Ends a request's open spans for its failure: marked aborted (no error status) when the client
+ * left, else with error.type and an error status; the exception is recorded on `operation` only.
+ */
+export function endSpansWithError(
+  spans: readonly Span[],
+  operation: Span,
+  error: unknown,
+  aborted: boolean,
+): void {
+  const type = errorType(error);
+  for (const span of spans) {
+    if (aborted) {
+      span.setAttribute(ATTR_LLAMA_ABORTED, true);
+    } else {
+      span.setAttribute(ATTR_ERROR_TYPE, type);
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: error instanceof Error ? error.message : String(error),
+      });
+      if (span === operation && error instanceof Error) span.recordException(error);
+    }
+    span.end();
+  }
+}
+
 export class RequestTracer implements GenerationObserver {
   readonly #options: RequestTracerOptions;
   readonly #span: Span;
@@ -275,19 +301,7 @@ export class RequestTracer implements GenerationObserver {
     if (this.#ended) return;
     this.#ended = true;
     const type = errorType(error);
-    for (const span of [...this.#phases.values(), this.#span]) {
-      if (options.aborted) {
-        span.setAttribute(ATTR_LLAMA_ABORTED, true);
-      } else {
-        span.setAttribute(ATTR_ERROR_TYPE, type);
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: error instanceof Error ? error.message : String(error),
-        });
-      }
-      if (span === this.#span && !options.aborted && error instanceof Error) span.recordException(error);
-      span.end();
-    }
+    endSpansWithError([...this.#phases.values(), this.#span], this.#span, error, options.aborted === true);
     this.#phases.clear();
     this.#options.metrics?.record({
       operation: this.#options.operation,

@@ -9,12 +9,11 @@ import { z } from 'zod';
 import { RUNTIME_PATHS } from '../../../charts/runtime-contract.js';
 import type { EmbeddingInput, EmbeddingResult } from '../../engine/embeddings.js';
 import { AbortedError } from '../../engine/errors/aborted-error.js';
-import { DisposedError } from '../../engine/errors/disposed-error.js';
 import { EmbeddingInputTooLongError } from '../../engine/errors/embedding-input-too-long-error.js';
-import { QueueFullError } from '../../engine/errors/queue-full-error.js';
 import type { ModelTokenizer } from '../../engine/tokenizer.js';
 import { EmbeddingsTracer } from '../../telemetry/embeddings-tracer.js';
 import type { AppContext } from '../app-context.js';
+import { engineApiError } from '../engine-errors.js';
 import { ApiError } from '../errors.js';
 import type { FieldRule } from '../request-fields.js';
 import { parseBody } from '../validate.js';
@@ -24,8 +23,6 @@ export const EMBEDDINGS_PATH = `${RUNTIME_PATHS.openAiBase}/embeddings`;
 
 /** OpenAI's limit on the items of one request. */
 export const MAX_EMBEDDING_INPUTS = 2048;
-/** Seconds a 429 asks the client to wait, as for generations. */
-const RETRY_AFTER_SECONDS = 1;
 
 const embeddingsRequest = z.object({
   model: z.string().min(1),
@@ -119,21 +116,9 @@ function base64(vector: readonly number[]): string {
 }
 
 function toApiError(error: unknown, timedOut: boolean, inputParam: (index: number) => string): unknown {
-  if (error instanceof QueueFullError) {
-    return new ApiError('rate_limit_exceeded', error.message, null, {
-      'retry-after': String(RETRY_AFTER_SECONDS),
-    });
-  }
   if (error instanceof EmbeddingInputTooLongError)
     return new ApiError('context_length_exceeded', error.message, inputParam(error.index));
-  if (error instanceof DisposedError)
-    return new ApiError('shutting_down', 'The server is shutting down; retry elsewhere.');
-  if (error instanceof AbortedError) {
-    return timedOut
-      ? new ApiError('request_timeout', 'The request timed out before its embeddings were computed.')
-      : new ApiError('client_closed_request', 'The client closed the connection.');
-  }
-  return error;
+  return engineApiError(error, timedOut, 'The request timed out before its embeddings were computed.');
 }
 
 async function handleEmbeddings(
