@@ -16,6 +16,7 @@ import { SPAN_DECODE, SPAN_PREFILL } from '../../runtime/telemetry/span-names.js
 import { type Jaeger, type JaegerSpan, type JaegerTrace, startJaeger } from '../harness/index.js';
 import { printLogsOnFailure } from '../harness/vitest.js';
 import {
+  jaegerTraceEnv,
   LONG_PROMPT,
   startTestServer,
   TEST_MODEL,
@@ -54,12 +55,10 @@ describe('telemetry under continuous batching (real Jaeger, real llama.cpp)', ()
 
   beforeAll(async () => {
     [jaeger, model] = await Promise.all([startJaeger(), tinyModelDir()]);
-    server = await startTestServer(testConfig(model.modelPath, { parallel: PARALLEL }), {
-      OTEL_SERVICE_NAME: `batch-test-${randomBytes(3).toString('hex')}`,
-      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_METRICS_EXPORTER: 'none',
-    });
+    server = await startTestServer(
+      testConfig(model.modelPath, { parallel: PARALLEL }),
+      jaegerTraceEnv(jaeger, `batch-test-${randomBytes(3).toString('hex')}`),
+    );
     await server.loaded();
   });
 

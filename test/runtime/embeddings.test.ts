@@ -10,6 +10,7 @@ import { type Jaeger, type JaegerSpan, startJaeger, waitFor } from '../harness/i
 import { printLogsOnFailure } from '../harness/vitest.js';
 import { TINY_LLAMA } from '../tools/tiny-model/tiny-llama.js';
 import {
+  jaegerTraceEnv,
   LONG_PROMPT,
   startTestServer,
   TEST_MODEL,
@@ -43,12 +44,10 @@ describe('POST /v1/embeddings', () => {
 
   beforeAll(async () => {
     [jaeger, model] = await Promise.all([startJaeger(), tinyModelDir()]);
-    server = await startTestServer(testConfig(model.modelPath, { parallel: 2 }), {
-      OTEL_SERVICE_NAME: `embeddings-${randomBytes(3).toString('hex')}`,
-      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_METRICS_EXPORTER: 'none',
-    });
+    server = await startTestServer(
+      testConfig(model.modelPath, { parallel: 2 }),
+      jaegerTraceEnv(jaeger, `embeddings-${randomBytes(3).toString('hex')}`),
+    );
     client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   });
 

@@ -13,6 +13,7 @@ import type { RuntimeServer } from '../../runtime/server/runtime-server.js';
 import { httpGet, type Jaeger, type JaegerSpan, type JaegerTrace, startJaeger } from '../harness/index.js';
 import { printLogsOnFailure } from '../harness/vitest.js';
 import {
+  jaegerTraceEnv,
   type LogLine,
   memoryLog,
   startTestServer,
@@ -58,13 +59,8 @@ describe('the llama.cpp backend in the log, the load span and /metrics', () => {
     const { log, lines } = memoryLog();
     const server = await startTestServer(
       testConfig(model.modelPath, { parallel: 1, ...overrides }),
-      {
-        OTEL_SERVICE_NAME: service,
-        OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        // Jaeger takes traces only; /metrics stays.
-        OTEL_METRICS_EXPORTER: 'none',
-      },
+      // /metrics stays: only the OTLP metrics export is off.
+      jaegerTraceEnv(jaeger, service),
       log,
     );
     servers.push(server);

@@ -60,6 +60,22 @@ export function memoryLog(level: 'debug' | 'info' = 'info'): { log: Logger; line
   return { lines, log: createLogger({ level, write: (line) => lines.push(JSON.parse(line) as LogLine) }) };
 }
 
+/**
+ * The environment that sends a test server's traces to a Jaeger (metrics off: Jaeger takes traces
+ * only), exported every 100 ms so a test need not wait for the default 5 s batch.
+ */
+export function jaegerTraceEnv(
+  jaeger: { otlpGrpcEndpoint: string },
+  service: string,
+): Record<string, string> {
+  return {
+    OTEL_SERVICE_NAME: service,
+    OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+    OTEL_METRICS_EXPORTER: 'none',
+  };
+}
+
 export async function startTestServer(
   config: ServeConfig,
   env: Record<string, string> = { OTEL_SDK_DISABLED: 'true' },

@@ -12,6 +12,7 @@ import type { RuntimeServer } from '../../runtime/server/runtime-server.js';
 import { type Jaeger, type JaegerSpan, startJaeger } from '../harness/index.js';
 import { printLogsOnFailure } from '../harness/vitest.js';
 import {
+  jaegerTraceEnv,
   startTestServer,
   TEST_MODEL,
   type TinyModelDir,
@@ -42,12 +43,7 @@ describe('structured output', () => {
 
   beforeAll(async () => {
     [jaeger, model] = await Promise.all([startJaeger(), tinyModelDir()]);
-    server = await startTestServer(testConfig(model.modelPath), {
-      OTEL_SERVICE_NAME: service,
-      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_METRICS_EXPORTER: 'none',
-    });
+    server = await startTestServer(testConfig(model.modelPath), jaegerTraceEnv(jaeger, service));
     client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   });
 

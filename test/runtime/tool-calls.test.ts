@@ -12,6 +12,7 @@ import type { RuntimeServer } from '../../runtime/server/runtime-server.js';
 import { type Jaeger, type JaegerSpan, startJaeger } from '../harness/index.js';
 import { printLogsOnFailure } from '../harness/vitest.js';
 import {
+  jaegerTraceEnv,
   startTestServer,
   TEST_MODEL,
   type TinyModelDir,
@@ -56,12 +57,7 @@ describe('tool calls', () => {
 
   beforeAll(async () => {
     [jaeger, model] = await Promise.all([startJaeger(), tinyModelDir()]);
-    const env = (name: string) => ({
-      OTEL_SERVICE_NAME: `${name}-${randomBytes(3).toString('hex')}`,
-      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_METRICS_EXPORTER: 'none',
-    });
+    const env = (name: string) => jaegerTraceEnv(jaeger, `${name}-${randomBytes(3).toString('hex')}`);
     server = await startTestServer(testConfig(model.modelPath), env('tools'));
     capturing = await startTestServer(
       testConfig(model.modelPath, { parallel: 1, captureContent: true }),

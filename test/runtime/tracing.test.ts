@@ -10,6 +10,7 @@ import { httpGet, type Jaeger, type JaegerSpan, type JaegerTrace, startJaeger } 
 import { LOG_LINE } from '../harness/log-schema.js';
 import { printLogsOnFailure } from '../harness/vitest.js';
 import {
+  jaegerTraceEnv,
   LONG_PROMPT,
   memoryLog,
   startTestServer,
@@ -47,14 +48,7 @@ describe('tracing into the real Jaeger', () => {
     const service = `runtime-test-${randomBytes(3).toString('hex')}`;
     const server = await startTestServer(
       testConfig(model.modelPath, { parallel: 1, ...overrides }),
-      {
-        OTEL_SERVICE_NAME: service,
-        OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        // Jaeger takes traces only.
-        OTEL_METRICS_EXPORTER: 'none',
-        ...env,
-      },
+      { ...jaegerTraceEnv(jaeger, service), ...env },
       log,
     );
     servers.push(server);
