@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeServer } from '../../runtime/server/runtime-server.js';
+import { parseSamples } from '../charts/helpers/open-metrics.js';
 import { type Jaeger, type JaegerSpan, startJaeger, waitFor } from '../harness/index.js';
 import { printLogsOnFailure } from '../harness/vitest.js';
 import { TINY_LLAMA } from '../tools/tiny-model/tiny-llama.js';
@@ -168,27 +169,22 @@ describe('POST /v1/embeddings', () => {
     expect(tag(embeddings, 'gen_ai.embeddings.dimension.count')).toBe(TINY_LLAMA.embeddingLength);
 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    const count = metrics
-      .split('\n')
-      .find(
-        (line) =>
-          line.startsWith('gen_ai_server_request_duration_count{') &&
-          line.includes('gen_ai_operation_name="embeddings"') &&
-          line.includes(`gen_ai_response_model="${TEST_MODEL}"`),
+    const embeddingsSample = (name: string, labels: Record<string, string>) =>
+      parseSamples(metrics).find(
+        (sample) =>
+          sample.name === name &&
+          sample.labels.gen_ai_operation_name === 'embeddings' &&
+          Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
       );
+    const count = embeddingsSample('gen_ai_server_request_duration_count', {
+      gen_ai_response_model: TEST_MODEL,
+    });
     expect(count, metrics.slice(0, 3000)).toBeDefined();
-    expect(Number(count!.split(' ').at(-1))).toBeGreaterThanOrEqual(1);
+    expect(count!.value).toBeGreaterThanOrEqual(1);
     // Input tokens in the GenAI token histogram, as for generations; nothing as output.
     const usage = (type: string) =>
-      metrics
-        .split('\n')
-        .find(
-          (line) =>
-            line.startsWith('gen_ai_server_token_usage_sum{') &&
-            line.includes('gen_ai_operation_name="embeddings"') &&
-            line.includes(`gen_ai_token_type="${type}"`),
-        );
-    expect(Number(usage('input')?.split(' ').at(-1))).toBeGreaterThanOrEqual(data.usage.prompt_tokens);
+      embeddingsSample('gen_ai_server_token_usage_sum', { gen_ai_token_type: type });
+    expect(usage('input')?.value).toBeGreaterThanOrEqual(data.usage.prompt_tokens);
     expect(usage('output')).toBeUndefined();
   });
 
