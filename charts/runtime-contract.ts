@@ -12,6 +12,12 @@ export const RUNTIME_PATHS = {
   openAiBase: '/v1',
 } as const;
 
+/**
+ * The W3C Trace Context response header (`00-<trace-id>-<span-id>-<flags>`) the runtime sets on every
+ * answer, so a client learns the trace id of its request (the demo and `kubectl llama chat` print it).
+ */
+export const TRACERESPONSE_HEADER = 'traceresponse';
+
 /** Where the init container puts the model and the server reads it from. */
 export const MODEL_DIR = '/models';
 

@@ -2,24 +2,14 @@
 // trace id from the runtime's W3C `traceresponse` header, and a wait until Jaeger has that trace.
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
-import { TRACERESPONSE_HEADER } from '../../runtime/server/http-tracing.js';
+import { TRACERESPONSE_HEADER } from '../../charts/runtime-contract.js';
+import { traceIdOf } from '../../lib/trace-response.js';
 
 export const DEMO_PROMPT = 'In one sentence: why is the sky blue?';
 
 export interface ChatAnswer {
   readonly answer: string;
   readonly traceId: string;
-}
-
-/** The trace id of a `traceresponse` value: `00-<trace-id>-<span-id>-<flags>`. */
-export function traceIdOf(traceresponse: string | null): string {
-  const match = /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceresponse?.trim() ?? '');
-  if (!match?.[1]) {
-    throw new Error(
-      `the runtime answered no valid ${TRACERESPONSE_HEADER} header (got ${JSON.stringify(traceresponse)})`,
-    );
-  }
-  return match[1];
 }
 
 export async function chat(baseURL: string, model: string, prompt = DEMO_PROMPT): Promise<ChatAnswer> {

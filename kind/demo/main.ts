@@ -8,6 +8,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { ENGINES, type Engine } from '../../images/build-images.js';
+import { fetchJaegerTrace, formatTraceTree } from '../../lib/jaeger-trace.js';
 import { UsageError } from './errors.js';
 import { DEMO_DIR, deleteKindCluster, ensureKindCluster } from './kind-cluster.js';
 import { localPrerequisites, startLocalDemoCluster, stopLocalDemoCluster } from './local-cluster.js';
@@ -15,7 +16,6 @@ import { checkPrerequisites } from './prerequisites.js';
 import { DryRunRunner, ProcessRunner, type Runner } from './runner.js';
 import { DEFAULT_SAMPLE, sampleFile, sampleNames, TINY_SAMPLE } from './samples.js';
 import { runDemoSteps } from './steps.js';
-import { fetchJaegerTrace, formatTraceTree } from './trace-tree.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -27,11 +27,10 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { TRACERESPONSE_HEADER } from '../../charts/runtime-contract.js';
 import { SAMPLE_ALWAYS } from '../../charts/telemetry-contract.js';
 import { ATTR_ERROR_TYPE, ATTR_KUBELLAMA_SAMPLE } from '../telemetry/semconv.js';
 import { httpSpanName } from '../telemetry/span-names.js';
-
-export const TRACERESPONSE_HEADER = 'traceresponse';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -15,8 +15,7 @@ import {
   COMPOSE_VARS,
 } from '../../charts/compose.js';
 import { KUBELLAMA_UID } from '../../charts/images.js';
-import { RUNTIME_PATHS } from '../../charts/runtime-contract.js';
-import { TRACERESPONSE_HEADER } from '../../runtime/server/http-tracing.js';
+import { RUNTIME_PATHS, TRACERESPONSE_HEADER } from '../../charts/runtime-contract.js';
 import {
   httpSpanName,
   operationSpanName,

@@ -15,8 +15,9 @@ import { installApp } from '../../charts/install.js';
 import { JAEGER_PORTS, JAEGER_SERVICE } from '../../charts/jaeger-config.js';
 import { synthInstall } from '../../charts/main.js';
 import { RUNTIME_PATHS, RUNTIME_PORT } from '../../charts/runtime-contract.js';
-import { chat, traceIdOf } from '../../kind/demo/chat.js';
-import { fetchJaegerTrace, formatTraceTree, type JaegerTrace } from '../../kind/demo/trace-tree.js';
+import { chat } from '../../kind/demo/chat.js';
+import { fetchJaegerTrace, formatTraceTree, type JaegerTrace } from '../../lib/jaeger-trace.js';
+import { traceIdOf } from '../../lib/trace-response.js';
 import {
   type LocalCluster,
   localClusterSkipReason,

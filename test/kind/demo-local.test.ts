@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { KUBELLAMA_VERSION } from '../../charts/images.js';
-import { formatTraceTree, type JaegerTrace } from '../../kind/demo/trace-tree.js';
+import { formatTraceTree, type JaegerTrace } from '../../lib/jaeger-trace.js';
 
 function demo(...args: string[]) {
   const { INIT_CWD: _ignored, ...env } = process.env;

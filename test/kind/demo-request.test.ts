@@ -2,7 +2,8 @@
 // serving the tiny model, the trace id from the `traceresponse` header, and the wait until the real
 // Jaeger, which the runtime exports to over OTLP, has that trace.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, traceIdOf, waitForTrace } from '../../kind/demo/chat.js';
+import { chat, waitForTrace } from '../../kind/demo/chat.js';
+import { traceIdOf } from '../../lib/trace-response.js';
 import type { RuntimeServer } from '../../runtime/server/runtime-server.js';
 import { type Jaeger, startJaeger } from '../harness/index.js';
 import { printLogsOnFailure } from '../harness/vitest.js';
