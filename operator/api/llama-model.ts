@@ -433,6 +433,68 @@ export const ConditionSchema = Type.Object(
   { description: 'One aspect of the current state.' },
 );
 
+const ObservedAt = Type.String({ description: 'When the operator read it.', format: 'date-time' });
+
+export const DownloadStatusSchema = Type.Object(
+  {
+    bytes: Type.Integer({
+      description: 'Bytes downloaded so far, summed over the pods downloading.',
+      minimum: 0,
+    }),
+    totalBytes: Type.Integer({
+      description: 'Size of the download, summed over the pods downloading (0 while unknown).',
+      minimum: 0,
+    }),
+    percent: Type.Integer({ description: 'bytes / totalBytes, 0 to 100.', minimum: 0, maximum: 100 }),
+    pods: Type.Integer({ description: 'Pods whose pull init container is downloading.', minimum: 0 }),
+    observedAt: ObservedAt,
+  },
+  {
+    description:
+      "The model download in progress, read every few seconds from the pull init containers' progress log lines; absent once no pod downloads.",
+  },
+);
+
+export const PerformanceStatusSchema = Type.Object(
+  {
+    tokensPerSecond: Type.Number({
+      description: 'Tokens generated per second over the window, all ready replicas together.',
+      minimum: 0,
+    }),
+    ttftP50Seconds: Type.Optional(
+      Type.Number({
+        description:
+          'Median time to first token (queueing included) of the requests in the window, from the runtime histogram; absent when none.',
+        minimum: 0,
+      }),
+    ),
+    ttftP95Seconds: Type.Optional(
+      Type.Number({
+        description: '95th percentile time to first token of the requests in the window; absent when none.',
+        minimum: 0,
+      }),
+    ),
+    requestsInFlight: Type.Integer({
+      description: 'Requests holding a sequence at the last scrape, all ready replicas together.',
+      minimum: 0,
+    }),
+    requestsQueued: Type.Integer({
+      description: 'Requests waiting for a sequence at the last scrape, all ready replicas together.',
+      minimum: 0,
+    }),
+    replicasScraped: Type.Integer({
+      description: 'Ready replicas whose /metrics were read at both ends of the window.',
+      minimum: 0,
+    }),
+    windowSeconds: Type.Number({ description: 'Length of the window between the two scrapes.', minimum: 0 }),
+    observedAt: ObservedAt,
+  },
+  {
+    description:
+      "Live performance, from the ready pods' /metrics read through the API server's pod proxy every --performance-interval-seconds: written only when a value changed.",
+  },
+);
+
 export const LlamaModelStatusSchema = Type.Object(
   {
     observedGeneration: Type.Optional(
@@ -455,6 +517,8 @@ export const LlamaModelStatusSchema = Type.Object(
           'KV cache cells (tokens) each replica allocates: spec.runtime.contextSize × spec.runtime.parallel.',
       }),
     ),
+    download: Type.Optional(DownloadStatusSchema),
+    performance: Type.Optional(PerformanceStatusSchema),
     conditions: Type.Optional(
       Type.Array(ConditionSchema, {
         description: 'Ready, Progressing and Degraded.',
@@ -488,6 +552,8 @@ export const LlamaModelSchema = Type.Object(
 
 export type Condition = Static<typeof ConditionSchema>;
 export type LlamaModelStatus = Static<typeof LlamaModelStatusSchema>;
+export type DownloadStatus = Static<typeof DownloadStatusSchema>;
+export type PerformanceStatus = Static<typeof PerformanceStatusSchema>;
 export type LlamaModelSpec = Omit<Static<typeof LlamaModelSpecSchema>, 'runtime'> & {
   runtime: Omit<Static<typeof LlamaModelSpecSchema>['runtime'], 'env'> & { env: V1EnvVar[] };
 };

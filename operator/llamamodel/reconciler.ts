@@ -162,7 +162,7 @@ export class LlamaModelReconciler implements Reconciler {
 
   private async writeStatus(model: LlamaModel, status: LlamaModelStatus): Promise<void> {
     const next = stableStringify(status);
-    if (stableStringify(model.status ?? {}) === next) return;
+    if (stableStringify(reconciledFields(model.status ?? {})) === next) return;
     const { namespace, name, resourceVersion } = model.metadata;
     // Our last write has not reached the cache yet: writing the same status again would be a no-op.
     const last = this.written.get(`${namespace}/${name}`);
@@ -191,6 +191,16 @@ interface Children {
   readonly deployment: (V1Deployment & KubeObject) | undefined;
   readonly service: (V1Service & KubeObject) | undefined;
   readonly claim: (V1PersistentVolumeClaim & KubeObject) | undefined;
+}
+
+/**
+ * The status without the fields two other loops own (status.download: download-status.ts;
+ * status.performance: performance-status.ts). The reconciler neither compares nor writes them — its merge
+ * patch leaves them as they are — so the two writers never undo each other and a resync writes nothing.
+ */
+function reconciledFields(status: LlamaModelStatus): LlamaModelStatus {
+  const { download: _download, performance: _performance, ...rest } = status;
+  return rest;
 }
 
 function cacheKey(object: KubeObject): string {
