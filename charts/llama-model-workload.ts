@@ -1,6 +1,7 @@
 // The objects that serve one LlamaModel: a Deployment (init container `kubellama-runtime pull`,
-// runtime container `kubellama-runtime serve`), a ClusterIP Service with port `http`, and the
-// model cache PVC when spec.model.cache is set. The operator renders it at run time for every
+// runtime container `kubellama-runtime serve`), a ClusterIP Service with port `http`, the
+// model cache PVC when spec.model.cache is set, and its autoscaler when spec.autoscaling is
+// (charts/llama-model-autoscaler.ts). The operator renders it at run time for every
 // model; `npm run synth` can render it for samples. Pure: same props, same objects.
 import type {
   V1Container,
@@ -20,6 +21,7 @@ import { Construct } from 'constructs';
 import type { LlamaModelSpec } from '../operator/api/llama-model.js';
 import { KUBELLAMA_UID, KUBELLAMA_VERSION } from './images.js';
 import { selectorLabels, standardLabels } from './labels.js';
+import { DEFAULT_REPLICAS, LlamaModelAutoscaler } from './llama-model-autoscaler.js';
 import {
   MODEL_SOURCE_DIR,
   mergeEnv,
@@ -68,6 +70,8 @@ export interface LlamaModelWorkloadProps {
   /** Runtime images when spec.runtime.image is empty: CUDA for GPU models, else CPU. */
   readonly defaultImages: RuntimeImages;
   readonly telemetry: TelemetryDefaults;
+  /** Prometheus that a KEDA ScaledObject queries (spec.autoscaling.engine keda). @default DEFAULT_KEDA_PROMETHEUS_ADDRESS */
+  readonly kedaPrometheusAddress?: string;
   /** Set by the operator: the LlamaModel as controller owner. @default none */
   readonly ownerReferences?: V1OwnerReference[];
 }
@@ -80,6 +84,8 @@ export class LlamaModelWorkload extends Construct {
   readonly deployment: ApiObject;
   readonly service: ApiObject;
   readonly cache: ApiObject | undefined;
+  /** The HorizontalPodAutoscaler or KEDA ScaledObject, when spec.autoscaling is set. */
+  readonly autoscaler: LlamaModelAutoscaler | undefined;
 
   constructor(scope: Construct, id: string, props: LlamaModelWorkloadProps) {
     super(scope, id);
@@ -100,7 +106,8 @@ export class LlamaModelWorkload extends Construct {
     const deployment: V1Deployment = {
       metadata: metadata(name),
       spec: {
-        replicas: spec.replicas,
+        // Left out while an autoscaler owns the count (server-side apply: whoever wrote it last keeps it).
+        ...(spec.autoscaling ? {} : { replicas: spec.replicas ?? DEFAULT_REPLICAS }),
         revisionHistoryLimit: 3,
         progressDeadlineSeconds: 600,
         selector: { matchLabels: selectorLabels({ name: LLAMA_MODEL_APP, instance: name }) },
@@ -134,6 +141,17 @@ export class LlamaModelWorkload extends Construct {
       },
     };
     this.service = new ApiObject(this, 'service', { apiVersion: 'v1', kind: 'Service', ...service });
+
+    this.autoscaler = spec.autoscaling
+      ? new LlamaModelAutoscaler(this, 'autoscaler', {
+          name,
+          namespace,
+          autoscaling: spec.autoscaling,
+          labels,
+          ...(props.ownerReferences ? { ownerReferences: props.ownerReferences } : {}),
+          ...(props.kedaPrometheusAddress ? { kedaPrometheusAddress: props.kedaPrometheusAddress } : {}),
+        })
+      : undefined;
 
     const cache = spec.model.cache;
     if (cache) {

@@ -76,6 +76,14 @@ export const RUNTIME_METRICS = {
     '{request}',
     'Requests waiting for a sequence',
   ),
+  // Not llama.cpp's: the load autoscaling scales on (operator/README.md, "Autoscaling"), one
+  // series so the HPA's Pods metric and KEDA's query need no sum of two.
+  requestsLoad: metric(
+    'kubellama.requests_load',
+    'gauge',
+    '{request}',
+    'Requests holding or waiting for a sequence (requests_processing + requests_deferred): the load autoscaling scales on',
+  ),
   kvCacheUsage: metric('llamacpp.kv_cache_usage_ratio', 'gauge', '1', 'Share of KV cache cells in use'),
   batchSize: metric(
     'llamacpp.batch_size',

@@ -111,10 +111,12 @@ const PANELS: readonly Panel[] = [
   {
     title: 'Queue depth',
     unit: 'short',
-    description: 'Requests holding a sequence, and requests waiting for one',
+    description:
+      'Requests holding a sequence, and requests waiting for one; load per pod is what spec.autoscaling compares with targetRequestsPerReplica',
     targets: [
       { expr: `sum(${name('requestsProcessing')}${SELECTOR})`, legendFormat: 'processing' },
       { expr: `sum(${name('requestsDeferred')}${SELECTOR})`, legendFormat: 'deferred' },
+      { expr: `max by (instance) (${name('requestsLoad')}${SELECTOR})`, legendFormat: 'load {{instance}}' },
     ],
   },
   {

@@ -4,6 +4,7 @@
 
 import type { V1EnvVar, V1Toleration } from '@kubernetes/client-node';
 import { type Static, Type } from '@sinclair/typebox';
+import { RUNTIME_METRICS } from '../../charts/metrics-contract.js';
 import { OTLP_GRPC_ENDPOINT_PATTERN } from '../../charts/validate.js';
 import { cel, IntOrString, OpaqueObject, Quantity, StringEnum, StringMap } from './schema-helpers.js';
 
@@ -400,15 +401,61 @@ const Rollout = Type.Object(
   },
 );
 
-export const LlamaModelSpecSchema = Type.Object(
+export const AUTOSCALING_ENGINES = ['hpa', 'keda'] as const;
+export type AutoscalingEngine = (typeof AUTOSCALING_ENGINES)[number];
+
+const Autoscaling = Type.Object(
   {
-    model: Model,
-    replicas: Type.Integer({
-      description: 'Number of serving pods (the scale subresource: kubectl scale, HPA and KEDA set it).',
-      minimum: 0,
+    minReplicas: Type.Integer({
+      description:
+        'Fewest serving pods. At least 1: the load metric comes from the pods, so with none nothing would scale up again.',
+      minimum: 1,
       maximum: 1000,
       default: 1,
     }),
+    maxReplicas: Type.Integer({ description: 'Most serving pods.', minimum: 1, maximum: 1000 }),
+    targetRequestsPerReplica: Type.Integer({
+      description: `Requests in flight plus queued per pod the autoscaler aims at (the runtime's ${RUNTIME_METRICS.requestsLoad.prometheusName} gauge). spec.runtime.parallel scales out once every sequence is busy; less scales out earlier.`,
+      minimum: 1,
+      maximum: 10000,
+      default: 4,
+    }),
+    scaleDownDelaySeconds: Type.Integer({
+      description:
+        'How long the load must stay lower before pods are removed (the HPA scale-down stabilization window).',
+      minimum: 0,
+      maximum: 3600,
+      default: 300,
+    }),
+    engine: StringEnum(AUTOSCALING_ENGINES, {
+      description:
+        "hpa: an autoscaling/v2 HorizontalPodAutoscaler on a Pods metric (served by prometheus-adapter); keda: a KEDA ScaledObject with a Prometheus trigger (needs KEDA installed). Either scales the model's Deployment.",
+      default: 'hpa',
+    }),
+  },
+  {
+    description:
+      "Scale the serving pods on load (requests in flight + queued per pod). The operator creates and owns the autoscaler and leaves the Deployment's replicas to it; spec.replicas must then be unset.",
+    ...cel({
+      rule: 'self.minReplicas <= self.maxReplicas',
+      message: 'minReplicas must be less than or equal to maxReplicas',
+      fieldPath: '.minReplicas',
+    }),
+  },
+);
+
+export const LlamaModelSpecSchema = Type.Object(
+  {
+    model: Model,
+    replicas: Type.Optional(
+      Type.Integer({
+        description:
+          'Number of serving pods (the scale subresource: kubectl scale sets it). Unset: 1, or what spec.autoscaling decides (then it must stay unset).',
+        minimum: 0,
+        maximum: 1000,
+      }),
+    ),
+    autoscaling: Type.Optional(Autoscaling),
     gpu: Gpu,
     resources: Type.Optional(Resources),
     runtime: Runtime,
@@ -416,7 +463,16 @@ export const LlamaModelSpecSchema = Type.Object(
     scheduling: Type.Optional(Scheduling),
     rollout: Type.Optional(Rollout),
   },
-  { description: 'The model to serve and how.' },
+  {
+    description: 'The model to serve and how.',
+    ...cel({
+      // No default on replicas for this reason: a defaulted field cannot be told from a set one.
+      rule: '!has(self.autoscaling) || !has(self.replicas)',
+      message:
+        'replicas must not be set together with autoscaling: the autoscaler sets the replicas (remove spec.replicas, or spec.autoscaling to scale by hand)',
+      fieldPath: '.replicas',
+    }),
+  },
 );
 
 export const ConditionSchema = Type.Object(

@@ -2,6 +2,7 @@
 // replica counts, the scale selector, the endpoint, and the Ready/Progressing/Degraded conditions.
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { selectorLabels } from '../../charts/labels.js';
+import { DEFAULT_REPLICAS } from '../../charts/llama-model-autoscaler.js';
 import { RUNTIME_PATHS, RUNTIME_PORT } from '../../charts/runtime-contract.js';
 import { LLAMA_MODEL_APP, WORKLOAD_CONTAINERS } from '../../charts/workload-contract.js';
 import { CONDITION, REASON } from '../api/conditions.js';
@@ -64,15 +65,30 @@ export function inspectPods(pods: readonly V1Pod[]): PodFindings {
   return findings;
 }
 
+/**
+ * The pods a model should have: spec.replicas (default 1), or while an autoscaler owns the count,
+ * what it set on the Deployment (its minimum until the Deployment exists).
+ */
+export function desiredReplicas(model: LlamaModel, deployment: V1Deployment | undefined): number {
+  const autoscaling = model.spec.autoscaling;
+  if (!autoscaling) return model.spec.replicas ?? DEFAULT_REPLICAS;
+  return deployment?.spec?.replicas ?? autoscaling.minReplicas;
+}
+
+/** Why the children could not be made: an apply's error message, or a reason of its own. */
+export type ChildrenFailure = string | { readonly reason: string; readonly message: string };
+
 export function computeStatus(
   model: LlamaModel,
   deployment: V1Deployment | undefined,
   pods: readonly V1Pod[],
-  applyError: string | undefined,
+  applyError: ChildrenFailure | undefined,
   now: () => Date = () => new Date(),
 ): LlamaModelStatus {
   const generation = model.metadata.generation;
-  const desired = model.spec.replicas;
+  const desired = desiredReplicas(model, deployment);
+  const failure =
+    typeof applyError === 'string' ? { reason: REASON.applyFailed, message: applyError } : applyError;
   const d = deployment?.status ?? {};
   const ready = d.readyReplicas ?? 0;
   const rolledOut =
@@ -86,8 +102,8 @@ export function computeStatus(
   );
   const pods_ = inspectPods(pods);
 
-  const degraded: Omit<NewCondition, 'type' | 'observedGeneration'> = applyError
-    ? { status: 'True', reason: REASON.applyFailed, message: applyError }
+  const degraded: Omit<NewCondition, 'type' | 'observedGeneration'> = failure
+    ? { status: 'True', ...failure }
     : pods_.downloadFailed
       ? { status: 'True', reason: REASON.modelDownloadFailed, message: pods_.downloadFailed }
       : pods_.runtimeCrashing
@@ -107,7 +123,11 @@ export function computeStatus(
   const isReady = desired > 0 && ready >= 1;
   const readyCondition: Omit<NewCondition, 'type' | 'observedGeneration'> =
     desired === 0
-      ? { status: 'False', reason: REASON.scaledToZero, message: 'spec.replicas is 0' }
+      ? {
+          status: 'False',
+          reason: REASON.scaledToZero,
+          message: model.spec.autoscaling ? 'the Deployment has 0 replicas' : 'spec.replicas is 0',
+        }
       : isReady
         ? { status: 'True', reason: REASON.available, message: `${ready}/${desired} replicas serving` }
         : {

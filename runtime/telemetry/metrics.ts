@@ -105,6 +105,10 @@ export class RuntimeMetrics {
     gauge(meter, RUNTIME_METRICS.requestsDeferred).addCallback((result) =>
       result.observe(source.stats().deferred),
     );
+    gauge(meter, RUNTIME_METRICS.requestsLoad).addCallback((result) => {
+      const { processing, deferred } = source.stats();
+      result.observe(processing + deferred);
+    });
     gauge(meter, RUNTIME_METRICS.kvCacheUsage).addCallback((result) =>
       result.observe(source.stats().kvCacheUsage),
     );

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CRD_FILE, llamaModelCrdYaml } from '../../operator/api/crd-yaml.js';
 import type { KubeClient } from '../../operator/kube/kube-client.js';
+import { modelPath } from '../../operator/llamamodel/paths.js';
 import { createTestNamespace, printKubeLogsOnFailure, sharedKubeConfig } from '../harness/vitest.js';
 import { clientFor, createModel, installCrd, userModel } from './support/kube.js';
 
@@ -88,6 +89,31 @@ const INVALID: Array<[string, Record<string, unknown>, RegExp]> = [
     /spec\.model\.caBundle.*https:\/\/ or hf: source/,
   ],
   ['negative replicas', { replicas: -1 }, /spec\.replicas.*greater than or equal to 0/],
+  [
+    'autoscaling with minReplicas above maxReplicas',
+    { autoscaling: { minReplicas: 3, maxReplicas: 2 } },
+    /spec\.autoscaling\.minReplicas: Invalid value.*minReplicas must be less than or equal to maxReplicas/,
+  ],
+  [
+    'autoscaling without maxReplicas',
+    { autoscaling: { minReplicas: 1 } },
+    /spec\.autoscaling\.maxReplicas: Required value/,
+  ],
+  [
+    'autoscaling to 0 replicas',
+    { autoscaling: { minReplicas: 0, maxReplicas: 2 } },
+    /spec\.autoscaling\.minReplicas.*greater than or equal to 1/,
+  ],
+  [
+    'autoscaling with an unknown engine',
+    { autoscaling: { maxReplicas: 2, engine: 'vpa' } },
+    /spec\.autoscaling\.engine.*supported values: "hpa", "keda"/,
+  ],
+  [
+    'replicas set together with autoscaling',
+    { replicas: 2, autoscaling: { maxReplicas: 4 } },
+    /spec\.replicas: Invalid value.*replicas must not be set together with autoscaling/,
+  ],
   ['replicas not a number', { replicas: 'two' }, /spec\.replicas.*integer/],
   ['negative GPU count', { gpu: { count: -1 } }, /spec\.gpu\.count.*greater than or equal to 0/],
   ['too many GPUs', { gpu: { count: 17 } }, /spec\.gpu\.count.*less than or equal to 16/],
@@ -207,8 +233,9 @@ describe('LlamaModel CRD in the real API server', () => {
   it('fills the defaults of a minimal LlamaModel', async () => {
     const created = await createModel(client, userModel(namespace, 'minimal'));
     expect(created.spec).toEqual({
+      // No default replicas (1 when unset): a default could not be told from a value set together
+      // with spec.autoscaling.
       model: { source: 'hf:unsloth/gemma-3-270m-it-GGUF:Q8_0' },
-      replicas: 1,
       gpu: { count: 1, resourceName: 'nvidia.com/gpu' },
       runtime: { contextSize: 4096, parallel: 4, gpuLayers: 'auto', threads: 'auto', args: [], env: [] },
       telemetry: { detail: 'request', captureContent: false },
@@ -258,6 +285,22 @@ describe('LlamaModel CRD in the real API server', () => {
       accessMode: 'ReadWriteOnce',
     });
     expect(full.spec.runtime.gpuLayers).toBe(20);
+    const autoscaled = await createModel(
+      client,
+      userModel(namespace, 'autoscaled', { autoscaling: { maxReplicas: 5 } }),
+    );
+    expect(autoscaled.spec.replicas).toBeUndefined();
+    expect(autoscaled.spec.autoscaling).toEqual({
+      minReplicas: 1,
+      maxReplicas: 5,
+      targetRequestsPerReplica: 4,
+      scaleDownDelaySeconds: 300,
+      engine: 'hpa',
+    });
+    // kubectl scale on an autoscaled model writes spec.replicas through the scale subresource: refused.
+    await expect(
+      client.patch(modelPath(namespace, 'autoscaled', 'scale'), { spec: { replicas: 3 } }, 'merge'),
+    ).rejects.toThrow(/spec\.replicas.*replicas must not be set together with autoscaling/);
     expect(full.spec.scheduling?.tolerations).toEqual([
       { key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' },
     ]);

@@ -1,6 +1,7 @@
 // Concurrency limits against the real engine: a full queue answers 429 with Retry-After, a client
 // that goes away frees its sequence at once, and nothing is served before the model has loaded.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RUNTIME_METRICS } from '../../charts/metrics-contract.js';
 import { RuntimeServer } from '../../runtime/server/runtime-server.js';
 import { waitFor } from '../harness/index.js';
 import {
@@ -116,6 +117,10 @@ describe('concurrency', () => {
       description: 'the second request to queue',
       intervalMs: 5,
     });
+    // The load autoscaling scales on is one gauge: in flight plus queued.
+    expect(await metricValue(server.url, RUNTIME_METRICS.requestsProcessing.prometheusName)).toBe(1);
+    expect(await metricValue(server.url, RUNTIME_METRICS.requestsDeferred.prometheusName)).toBe(1);
+    expect(await metricValue(server.url, RUNTIME_METRICS.requestsLoad.prometheusName)).toBe(2);
     abort.abort();
     expect(await queued).toBeInstanceOf(Error);
     await waitFor(async () => server.context.engine!.stats().deferred === 0, {
