@@ -44,6 +44,20 @@ export function pvcSourceClaim(source: string): string | undefined {
   return source.startsWith('pvc://') ? source.slice('pvc://'.length).split('/')[0] : undefined;
 }
 
+const SERVICE_NAME_ENV = 'OTEL_SERVICE_NAME';
+
+/**
+ * The service.name of a model's traces and metrics (what Jaeger lists them under): the model's name,
+ * unless spec.runtime.env sets OTEL_SERVICE_NAME (a variable set there wins). `kubectl llama trace`
+ * looks a model's traces up by it.
+ */
+export function modelServiceName(
+  name: string,
+  spec: { readonly runtime?: { readonly env?: readonly V1EnvVar[] } },
+): string {
+  return spec.runtime?.env?.find((v) => v.name === SERVICE_NAME_ENV && v.value)?.value ?? name;
+}
+
 function fieldRef(name: string, fieldPath: string): V1EnvVar {
   return { name, valueFrom: { fieldRef: { fieldPath } } };
 }
@@ -73,7 +87,7 @@ export function telemetryEnv(
     fieldRef(POD_ENV.podNamespace, 'metadata.namespace'),
     fieldRef(POD_ENV.podUid, 'metadata.uid'),
     fieldRef(POD_ENV.nodeName, 'spec.nodeName'),
-    { name: 'OTEL_SERVICE_NAME', value: name },
+    { name: SERVICE_NAME_ENV, value: name },
     { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: endpoint },
     { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'grpc' },
     { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },

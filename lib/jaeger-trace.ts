@@ -33,6 +33,38 @@ export async function fetchJaegerTrace(jaegerUrl: string, traceId: string): Prom
   return body.data?.[0];
 }
 
+/** When a trace began: its earliest span's start (microseconds since the epoch). */
+export function traceStart(trace: JaegerTrace): number {
+  return Math.min(...trace.spans.map((span) => span.startTime));
+}
+
+/**
+ * The newest of a service's traces in the last `lookbackHours` (Jaeger's search answers at most
+ * `limit`, in no promised order: sorted here), or undefined when it has none.
+ */
+export async function fetchNewestTrace(
+  jaegerUrl: string,
+  service: string,
+  { limit = 100, lookbackHours = 48 }: { limit?: number; lookbackHours?: number } = {},
+): Promise<JaegerTrace | undefined> {
+  const end = Date.now() * 1000;
+  const query = new URLSearchParams({
+    service,
+    limit: String(limit),
+    start: String(end - lookbackHours * 3_600_000_000),
+    end: String(end),
+  });
+  const response = await fetch(`${jaegerUrl}/api/traces?${query}`);
+  if (!response.ok) {
+    throw new Error(
+      `Jaeger answered ${response.status} to a search of service "${service}": ${await response.text()}`,
+    );
+  }
+  const body = (await response.json()) as { data?: JaegerTrace[] | null };
+  const traces = (body.data ?? []).filter((trace) => trace.spans.length > 0);
+  return traces.sort((a, b) => traceStart(b) - traceStart(a))[0];
+}
+
 function milliseconds(microseconds: number): string {
   const ms = microseconds / 1000;
   return ms >= 100 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(ms >= 10 ? 1 : 2)} ms`;

@@ -14,7 +14,7 @@ import { SERVE_FLAGS } from '../runtime/config.js';
 
 const ROOT = join(import.meta.dirname, '..');
 /** The product's source folders (tests may spell a contract value: they check behaviour). */
-const SOURCE_DIRS = ['runtime', 'operator', 'charts', 'kind', 'images', 'lib'];
+const SOURCE_DIRS = ['runtime', 'operator', 'charts', 'kind', 'images', 'lib', 'plugin'];
 
 interface Side {
   readonly name: string;
@@ -48,6 +48,8 @@ const CONTRACTS: Contract[] = [
           'charts/compose.ts',
           'operator/llamamodel',
           'kind/demo',
+          'lib/trace-response.ts',
+          'plugin',
         ],
       },
       {
