@@ -148,6 +148,24 @@ export class KubeClient {
     return this.send<T>('GET', path);
   }
 
+  /**
+   * GET of a text answer (a pod's log, what a pod answers through the API server's proxy). `signal`
+   * bounds it more tightly than the client's own idle timeout (a scrape has its own timeout).
+   */
+  async getText(path: string, query: Record<string, string> = {}, signal?: AbortSignal): Promise<string> {
+    const full = withQuery(path, query);
+    const throttledMs = await this.limiter.take();
+    signal?.throwIfAborted();
+    const started = performance.now();
+    const response = await this.open('GET', full, undefined, undefined, false, { accept: '*/*', signal });
+    const text = await readAll(response);
+    const status = response.statusCode ?? 0;
+    for (const observer of this.observers)
+      observer('GET', path, status, performance.now() - started, throttledMs);
+    if (status >= 300) throw KubeApiError.fromResponse('GET', path, status, text);
+    return text;
+  }
+
   /** GET that answers undefined for 404. */
   async getOrUndefined<T>(path: string): Promise<T | undefined> {
     try {
@@ -280,12 +298,13 @@ export class KubeClient {
     payload?: string,
     contentType?: string,
     stream = false,
+    options: { accept?: string; signal?: AbortSignal | undefined } = {},
   ): Promise<IncomingMessage> {
     await this.refreshHeaders();
     const url = new URL(this.server + path);
     const headers: Record<string, string> = {
       ...this.headers,
-      Accept: 'application/json',
+      Accept: options.accept ?? 'application/json',
     };
     if (payload !== undefined) {
       headers['Content-Type'] = contentType ?? 'application/json';
@@ -300,6 +319,7 @@ export class KubeClient {
           method,
           headers,
           timeout: 0,
+          ...(options.signal ? { signal: options.signal } : {}),
         },
         resolve,
       );
