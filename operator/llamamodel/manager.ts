@@ -1,7 +1,8 @@
 // LlamaModelManager wires the LlamaModel controller (controller-runtime's manager and builder roles):
 // informers (LlamaModels, and the Deployments, Services, PVCs and pods they own) per watched
 // namespace, each cache trimmed to the fields read (cache-fields.ts), event → key mapping, periodic
-// resync, and the one Controller (kube/controller.ts) that runs the LlamaModelReconciler.
+// resync, the one Controller (kube/controller.ts) that runs the LlamaModelReconciler, and the two
+// loops that keep status.download and status.performance live (download-status.ts, performance-status.ts).
 import type { V1Deployment, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import { LABEL_KEYS, LLAMA_MODEL_APP } from '../../charts/workload-contract.js';
 import { GROUP, KIND, type LlamaModel } from '../api/llama-model.js';
@@ -12,7 +13,10 @@ import type { KubeClient, KubeObject } from '../kube/kube-client.js';
 import { Informer, type InformerOptions } from '../kube/source.js';
 import { trimDeployment, trimModel, trimPod, trimSpecOnly } from './cache-fields.js';
 import type { WorkloadDefaults } from './desired-state.js';
+import { DownloadStatus, type DownloadStatusOptions } from './download-status.js';
+import type { LiveStatusCaches } from './live-status.js';
 import { deploymentPath, modelPath, podPath, pvcPath, servicePath } from './paths.js';
+import { PerformanceStatus, type PerformanceStatusOptions } from './performance-status.js';
 import { type LlamaModelCaches, LlamaModelReconciler } from './reconciler.js';
 
 export interface LlamaModelManagerOptions {
@@ -27,6 +31,15 @@ export interface LlamaModelManagerOptions {
   readonly resyncMs?: number;
   readonly observe?: ReconcileObserver;
   readonly onInformerError?: (resource: string, error: unknown) => void;
+  /** status.download from the pull containers' logs (download-status.ts); unset: off. */
+  readonly downloadStatus?: Pick<DownloadStatusOptions, 'intervalMs' | 'concurrency'>;
+  /** status.performance from the ready pods' /metrics (performance-status.ts); unset: off. */
+  readonly performanceStatus?: Pick<
+    PerformanceStatusOptions,
+    'intervalMs' | 'timeoutMs' | 'concurrency' | 'fetchMetrics'
+  >;
+  /** A log read, scrape or live-status write failed (the loop goes on). */
+  readonly onLiveStatusError?: (field: 'download' | 'performance', error: unknown) => void;
 }
 
 const CHILD_SELECTOR = `${LABEL_KEYS.name}=${LLAMA_MODEL_APP}`;
@@ -95,6 +108,8 @@ export class LlamaModelManager {
   private readonly children: NamespacedInformers<KubeObject>[];
   private readonly options: LlamaModelManagerOptions;
   private resyncTimer: NodeJS.Timeout | undefined;
+  /** The loops that write status.download and status.performance while leading. */
+  private readonly liveStatus: (DownloadStatus | PerformanceStatus)[] = [];
 
   constructor(options: LlamaModelManagerOptions) {
     this.options = options;
@@ -149,6 +164,27 @@ export class LlamaModelManager {
       defaults: options.defaults,
       recorder: options.recorder,
     });
+    const liveCaches: LiveStatusCaches = { models: () => this.models.list(), pods: caches.pods };
+    if (options.downloadStatus) {
+      this.liveStatus.push(
+        new DownloadStatus({
+          client,
+          caches: liveCaches,
+          ...options.downloadStatus,
+          onError: (error) => options.onLiveStatusError?.('download', error),
+        }),
+      );
+    }
+    if (options.performanceStatus) {
+      this.liveStatus.push(
+        new PerformanceStatus({
+          client,
+          caches: liveCaches,
+          ...options.performanceStatus,
+          onError: (error) => options.onLiveStatusError?.('performance', error),
+        }),
+      );
+    }
     this.controller = new Controller(reconciler, {
       concurrency: options.concurrency ?? 4,
       ...(options.observe ? { observe: options.observe } : {}),
@@ -182,6 +218,7 @@ export class LlamaModelManager {
   /** Starts reconciling (the leader only): every cached model once, then on events and resync. */
   start(): void {
     this.controller.start();
+    for (const loop of this.liveStatus) loop.start();
     this.resyncAll();
     const resyncMs = this.options.resyncMs ?? 600_000;
     this.resyncTimer = setInterval(() => this.resyncAll(), resyncMs);
@@ -196,6 +233,7 @@ export class LlamaModelManager {
 
   async stop(graceMs?: number): Promise<void> {
     clearInterval(this.resyncTimer);
+    await Promise.all(this.liveStatus.map((loop) => loop.stop()));
     await this.controller.stop(graceMs);
     this.models.stop();
     for (const c of this.children) c.stop();
