@@ -13,6 +13,12 @@ import { LOG_LEVEL_ENV, type LogLevel, parseLogLevel } from '../lib/log.js';
 export const DEFAULT_CONCURRENCY = 32;
 export const DEFAULT_KUBE_API_QPS = 100;
 export const DEFAULT_KUBE_API_BURST = 200;
+/** status.performance: how often each ready pod's /metrics is read, each read's timeout, reads at once. */
+export const DEFAULT_PERFORMANCE_INTERVAL_SECONDS = 30;
+export const DEFAULT_PERFORMANCE_SCRAPE_TIMEOUT_SECONDS = 5;
+export const DEFAULT_PERFORMANCE_SCRAPE_CONCURRENCY = 8;
+/** status.download: how often a downloading pod's pull log is read. */
+export const DEFAULT_DOWNLOAD_STATUS_INTERVAL_SECONDS = 3;
 
 export interface OperatorConfig {
   /** Path of a kubeconfig; undefined: in-cluster config, else the default loading rules. */
@@ -41,6 +47,13 @@ export interface OperatorConfig {
   readonly kubeApiQps: number;
   readonly kubeApiBurst: number;
   readonly resyncSeconds: number;
+  /** status.performance: false turns the scrapes off. */
+  readonly performanceStatus: boolean;
+  readonly performanceIntervalSeconds: number;
+  readonly performanceScrapeTimeoutSeconds: number;
+  readonly performanceScrapeConcurrency: number;
+  /** status.download: seconds between reads of a downloading pod's log; 0 turns it off. */
+  readonly downloadStatusIntervalSeconds: number;
   /** Where the operator sends its own traces; 'none' turns tracing off. */
   readonly traceEndpoint: string;
   readonly logLevel: LogLevel;
@@ -164,6 +177,35 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     )
     .addOption(
       new Option(
+        '--no-performance-status',
+        "do not read the ready pods' /metrics into status.performance (no pods/proxy calls)",
+      ),
+    )
+    .addOption(
+      new Option('--performance-interval-seconds <s>', 'how often status.performance reads /metrics')
+        .default(DEFAULT_PERFORMANCE_INTERVAL_SECONDS)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--performance-scrape-timeout-seconds <s>', 'timeout of one /metrics read')
+        .default(DEFAULT_PERFORMANCE_SCRAPE_TIMEOUT_SECONDS)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--performance-scrape-concurrency <n>', '/metrics reads at once')
+        .default(DEFAULT_PERFORMANCE_SCRAPE_CONCURRENCY)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        '--download-status-interval-seconds <s>',
+        "how often status.download reads a downloading pod's pull log (0: off)",
+      )
+        .default(DEFAULT_DOWNLOAD_STATUS_INTERVAL_SECONDS)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
         '--trace-endpoint <url>',
         "OTLP/gRPC endpoint of the operator's own traces, or none",
       ).argParser(endpoint),
@@ -193,6 +235,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     kubeApiQps: number;
     kubeApiBurst: number;
     resyncSeconds: number | string;
+    performanceStatus: boolean;
+    performanceIntervalSeconds: number;
+    performanceScrapeTimeoutSeconds: number;
+    performanceScrapeConcurrency: number;
+    downloadStatusIntervalSeconds: number;
     traceEndpoint?: string;
     logLevel: string;
   }>();
@@ -227,6 +274,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     kubeApiQps: o.kubeApiQps,
     kubeApiBurst: Math.max(1, o.kubeApiBurst),
     resyncSeconds: Math.max(1, positiveInt(String(o.resyncSeconds))),
+    performanceStatus: o.performanceStatus,
+    performanceIntervalSeconds: Math.max(1, o.performanceIntervalSeconds),
+    performanceScrapeTimeoutSeconds: Math.max(1, o.performanceScrapeTimeoutSeconds),
+    performanceScrapeConcurrency: Math.max(1, o.performanceScrapeConcurrency),
+    downloadStatusIntervalSeconds: o.downloadStatusIntervalSeconds,
     logLevel: check('log-level', logLevel, o.logLevel),
     traceEndpoint:
       o.traceEndpoint ??

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const telemetry = await startTelemetry(config.traceEndpoint);
   const client = await connect(config.kubeconfig, { qps: config.kubeApiQps, burst: config.kubeApiBurst });
   client.onRequest(telemetry.observeRequest);
+  const liveStatusFailures = new Set<string>();
   const manager = new LlamaModelManager({
     client,
     recorder: new EventRecorder(client, SERVICE_NAME),
@@ -49,6 +50,25 @@ async function main(): Promise<void> {
       }
     },
     onInformerError: (resource, error) => log.warn('watch failed; restarting', { resource, error }),
+    ...(config.downloadStatusIntervalSeconds > 0
+      ? { downloadStatus: { intervalMs: config.downloadStatusIntervalSeconds * 1000 } }
+      : {}),
+    ...(config.performanceStatus
+      ? {
+          performanceStatus: {
+            intervalMs: config.performanceIntervalSeconds * 1000,
+            timeoutMs: config.performanceScrapeTimeoutSeconds * 1000,
+            concurrency: config.performanceScrapeConcurrency,
+          },
+        }
+      : {}),
+    // Once per distinct failure (it repeats every interval): e.g. RBAC without pods/proxy or pods/log.
+    onLiveStatusError: (field, error) => {
+      const key = `${field}: ${error instanceof Error ? error.message : String(error)}`;
+      const first = !liveStatusFailures.has(key) && liveStatusFailures.size < 100;
+      liveStatusFailures.add(key);
+      log.log(first ? 'warn' : 'debug', 'live status read or write failed', { field, error });
+    },
   });
   telemetry.setQueueDepth(() => manager.controller.queue.length);
 

@@ -48,6 +48,43 @@ describe('operator configuration', () => {
     expect(parseConfig(['--runtime-cuda-image', 'r/rt:2-cuda'], env).runtimeCudaImage).toBe('r/rt:2-cuda');
   });
 
+  it('status.performance and status.download: on by default, their intervals, bounds and off switches', () => {
+    expect(parseConfig([], {})).toMatchObject({
+      performanceStatus: true,
+      performanceIntervalSeconds: 30,
+      performanceScrapeTimeoutSeconds: 5,
+      performanceScrapeConcurrency: 8,
+      downloadStatusIntervalSeconds: 3,
+    });
+    const set = parseConfig(
+      [
+        '--no-performance-status',
+        '--performance-interval-seconds',
+        '10',
+        '--performance-scrape-timeout-seconds',
+        '2',
+        '--performance-scrape-concurrency',
+        '3',
+        '--download-status-interval-seconds',
+        '0',
+      ],
+      {},
+    );
+    expect(set).toMatchObject({
+      performanceStatus: false,
+      performanceIntervalSeconds: 10,
+      performanceScrapeTimeoutSeconds: 2,
+      performanceScrapeConcurrency: 3,
+      downloadStatusIntervalSeconds: 0,
+    });
+    expect(() => parseConfig(['--performance-interval-seconds', 'often'], {})).toThrow(
+      /--performance-interval-seconds/,
+    );
+    expect(() => parseConfig(['--performance-scrape-concurrency', '-1'], {})).toThrow(
+      /--performance-scrape-concurrency/,
+    );
+  });
+
   it('refuses bad values, naming the flag', () => {
     expect(() => parseConfig(['--sampling-ratio', '2'], {})).toThrow(/--sampling-ratio.*0 to 1/);
     expect(() => parseConfig(['--collector-endpoint', 'collector:4317'], {})).toThrow(
