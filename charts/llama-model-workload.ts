@@ -31,7 +31,14 @@ import {
   type TelemetryDefaults,
   telemetryEnv,
 } from './llama-model-env.js';
-import { MODEL_DIR, RUNTIME_COMMANDS, RUNTIME_ENV, RUNTIME_PATHS, RUNTIME_PORT } from './runtime-contract.js';
+import {
+  MODEL_DIR,
+  RUNTIME_COMMANDS,
+  RUNTIME_ENV,
+  RUNTIME_PATHS,
+  RUNTIME_PORT,
+  TERMINATION_MESSAGE_PATH,
+} from './runtime-contract.js';
 import { imageTag } from './validate.js';
 import { LLAMA_MODEL_APP, WORKLOAD_CONTAINERS, WORKLOAD_PORT_NAME } from './workload-contract.js';
 import {
@@ -74,6 +81,35 @@ export interface LlamaModelWorkloadProps {
   readonly kedaPrometheusAddress?: string;
   /** Set by the operator: the LlamaModel as controller owner. @default none */
   readonly ownerReferences?: V1OwnerReference[];
+}
+
+const QUANTITY_SUFFIX: Readonly<Record<string, number>> = {
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/**
+ * A quantity the CRD schema accepted ("2Gi", "1.5G", "1e9") as whole bytes, rounded up.
+ * (client-node's quantityToScalar refuses a fraction with a suffix, e.g. "1.5G".)
+ */
+export function quantityBytes(quantity: number | string): string {
+  const text = String(quantity).trim();
+  const match = /^\+?([0-9.]+(?:[eE][+-]?[0-9.]+)?)([a-zA-Z]*)$/.exec(text);
+  const scale = match ? QUANTITY_SUFFIX[match[2] ?? ''] : undefined;
+  if (!match || scale === undefined) throw new Error(`"${text}" is not a Kubernetes quantity`);
+  return String(Math.ceil(Number(match[1]) * scale));
 }
 
 export function cacheClaimName(model: string): string {
@@ -222,7 +258,8 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
     livenessProbe: probe(RUNTIME_PATHS.health, { periodSeconds: 10, failureThreshold: 3 }),
     // Endpoints drop the pod while it sleeps; then SIGTERM lets the server finish in-flight requests.
     lifecycle: { preStop: { sleep: { seconds: PRESTOP_SLEEP_SECONDS } } },
-    // The last log lines become the termination message the operator puts in status.
+    // What the runtime writes there, else the last log lines, is what the operator puts in status.
+    terminationMessagePath: TERMINATION_MESSAGE_PATH,
     terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext,
   };
@@ -243,11 +280,16 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
           [
             ...(caBundle ? [{ name: 'NODE_EXTRA_CA_CERTS', value: CA_BUNDLE_FILE }] : []),
             ...credentialsEnv(spec.model.credentials),
+            // The claim's size: a hostPath or local volume does not show it as the filesystem's size.
+            ...(spec.model.cache
+              ? [{ name: RUNTIME_ENV.modelCacheBytes, value: quantityBytes(spec.model.cache.size) }]
+              : []),
           ],
         ),
         volumeMounts: caBundle
           ? [...mounts, { name: 'ca-bundle', mountPath: CA_BUNDLE_DIR, readOnly: true }]
           : mounts,
+        terminationMessagePath: TERMINATION_MESSAGE_PATH,
         terminationMessagePolicy: 'FallbackToLogsOnError',
         securityContext,
       }

@@ -21,6 +21,13 @@ export const TRACERESPONSE_HEADER = 'traceresponse';
 /** Where the init container puts the model and the server reads it from. */
 export const MODEL_DIR = '/models';
 
+/**
+ * Where a container's last words go: the kubelet reads the file when the container exits and shows
+ * it as the termination message (`kubectl describe pod`, the pod's status), which the operator puts
+ * in the LlamaModel's conditions. The pod spec names it (terminationMessagePath), the runtime writes it.
+ */
+export const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
+
 /** `kubellama-runtime <command>`: the subcommands a model's pod runs. */
 export const RUNTIME_COMMANDS = { serve: 'serve', pull: 'pull' } as const;
 
@@ -51,6 +58,11 @@ export const RUNTIME_ENV = {
   traceDetail: 'KUBELLAMA_TRACE_DETAIL',
   /** Expected sha256 of the model file (pull verifies it). */
   modelSha256: 'KUBELLAMA_MODEL_SHA256',
+  /**
+   * The model cache's size limit in bytes (spec.model.cache.size), set in the pull init container
+   * only: pull refuses a model that cannot fit before downloading it.
+   */
+  modelCacheBytes: 'KUBELLAMA_MODEL_CACHE_BYTES',
   /**
    * Download credentials, set from spec.model.credentials' Secret in the pull init container only:
    * the Hugging Face token (the variable huggingface_hub and llama.cpp read) for hf: sources, and a

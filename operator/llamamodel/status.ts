@@ -8,6 +8,7 @@ import { LLAMA_MODEL_APP, WORKLOAD_CONTAINERS } from '../../charts/workload-cont
 import { CONDITION, REASON } from '../api/conditions.js';
 import type { LlamaModel, LlamaModelStatus, Phase } from '../api/llama-model.js';
 import { type NewCondition, type StatusCondition, setStatusCondition } from '../kube/conditions.js';
+import { terminationSummary } from './termination-message.js';
 
 /** What the pods say, worst first. */
 export interface PodFindings {
@@ -42,7 +43,7 @@ export function inspectPods(pods: readonly V1Pod[]): PodFindings {
       const failed = pull.state?.terminated?.exitCode ? pull.state.terminated : pull.lastState?.terminated;
       if (failed && failed.exitCode !== 0) {
         findings.downloadFailed ??=
-          failed.message?.trim() ||
+          terminationSummary(failed.message) ||
           `${WORKLOAD_CONTAINERS.pull} exited with code ${failed.exitCode} (${failed.reason ?? 'Error'})`;
         continue;
       }
@@ -57,7 +58,9 @@ export function inspectPods(pods: readonly V1Pod[]): PodFindings {
       (crashed && crashed.exitCode !== 0 && !runtime.state?.running)
     ) {
       findings.runtimeCrashing ??=
-        crashed?.message?.trim() || runtime.state?.waiting?.message || 'the runtime container keeps exiting';
+        terminationSummary(crashed?.message) ||
+        runtime.state?.waiting?.message ||
+        'the runtime container keeps exiting';
       continue;
     }
     findings.loading++;

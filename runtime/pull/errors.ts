@@ -1,7 +1,7 @@
 // What can go wrong pulling a model, each with the exit code an init container reports.
 
 /** Exit codes of `kubellama-runtime pull` (and of `serve` when it pulls). */
-export const PULL_EXIT = { ok: 0, failed: 1, usage: 2, download: 3, checksum: 4 } as const;
+export const PULL_EXIT = { ok: 0, failed: 1, usage: 2, download: 3, checksum: 4, noSpace: 5 } as const;
 
 export class PullError extends Error {
   readonly exitCode: number;
@@ -18,7 +18,7 @@ export class ChecksumMismatchError extends PullError {
   readonly actual: string;
 
   constructor(path: string, expected: string, actual: string) {
-    super(`sha256 of ${path} is ${actual}, expected ${expected}`, PULL_EXIT.checksum);
+    super(`sha256 mismatch for ${path}: expected ${expected}, got ${actual}`, PULL_EXIT.checksum);
     this.name = 'ChecksumMismatchError';
     this.expected = expected;
     this.actual = actual;

@@ -1,15 +1,20 @@
 // Puts a model where `serve` can load it: hf: and http(s) URIs through node-llama-cpp's downloader
 // (parallel ranges, resumable: an interrupted download keeps its partial file), local paths and
 // file:// URIs as they are. Verifies the sha256 when one is given, and writes a manifest so `serve`
-// finds the pulled file without going back to the network.
+// finds the pulled file without going back to the network. Failures end in bounded time with what
+// went wrong (probe.ts, disk-space.ts, download-watchdog.ts): the downloader alone would retry a
+// broken server for minutes without a word.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createModelDownloader } from 'node-llama-cpp';
 import { authorizationFor, type PullCredentials } from './credentials.js';
+import { checkSpace, formatBytes, freeBytes } from './disk-space.js';
+import { DownloadWatchdog, type WatchdogLimits } from './download-watchdog.js';
 import { ChecksumMismatchError, PULL_EXIT, PullError } from './errors.js';
+import { type ProbeRetry, probeOnce, probeSource } from './probe.js';
 
 /** Written next to the pulled model: which URI it came from. */
 export const MANIFEST_FILE = '.kubellama-model.json';
@@ -31,6 +36,12 @@ export interface PullOptions {
   readonly signal?: AbortSignal;
   /** Tokens for the download (credentials.ts decides which request gets which). */
   readonly credentials?: PullCredentials;
+  /** How often an http(s) source that fails is asked again before the pull gives up. @default DEFAULT_PROBE_RETRY */
+  readonly probeRetry?: ProbeRetry;
+  /** When a download that stopped advancing is given up. @default DEFAULT_WATCHDOG_LIMITS */
+  readonly watchdog?: WatchdogLimits;
+  /** The cache's size limit in bytes (a PVC's size), checked with the filesystem's free space. @default none */
+  readonly cacheLimitBytes?: number;
 }
 
 export interface PulledModel {
@@ -111,30 +122,65 @@ async function pullRemote(options: PullOptions): Promise<PulledModel> {
     };
   }
   await mkdir(dir, { recursive: true });
+  const headers = authorizationFor(options.uri, options.credentials ?? {});
+  const httpSource = /^https?:\/\//i.test(options.uri);
+  if (httpSource) await probeSource(options.uri, headers, options.probeRetry, options.signal);
+  const watchdog = new DownloadWatchdog(options.watchdog);
+  const signal = options.signal ? AbortSignal.any([options.signal, watchdog.signal]) : watchdog.signal;
   let path: string;
   try {
-    const downloader = await createModelDownloader({
+    const pending = createModelDownloader({
       modelUri: options.uri,
       dirPath: dir,
       showCliProgress: options.progressBar === true,
-      onProgress: options.onProgress
-        ? ({ downloadedSize, totalSize }) =>
-            options.onProgress?.({ downloadedBytes: downloadedSize, totalBytes: totalSize })
-        : undefined,
+      onProgress: ({ downloadedSize, totalSize }) => {
+        watchdog.progress(downloadedSize, totalSize);
+        options.onProgress?.({ downloadedBytes: downloadedSize, totalBytes: totalSize });
+      },
       // Keep the partial file of an interrupted download, so the next attempt resumes it.
       deleteTempFileOnCancel: false,
       skipExisting: true,
       // Headers, not node-llama-cpp's `tokens`: those reach huggingface.co only, never a mirror.
-      headers: authorizationFor(options.uri, options.credentials ?? {}),
+      headers,
       ...(options.credentials?.huggingFaceEndpoint
         ? { endpoints: { huggingFace: options.credentials.huggingFaceEndpoint } }
         : {}),
     });
-    path = await downloader.download({ signal: options.signal });
-  } catch (error) {
-    throw new PullError(`cannot download ${options.uri}: ${(error as Error).message}`, PULL_EXIT.download, {
-      cause: error,
+    // Finding the file is retried by the downloader too: the watchdog bounds that as well, and a
+    // downloader that turns up after it gave up is closed.
+    const downloader = await Promise.race([pending, watchdog.stopped]).catch((error: unknown) => {
+      pending.then((late) => late.cancel({ deleteTempFile: false })).catch(() => undefined);
+      throw error;
     });
+    if (downloader.totalSize > 0) {
+      const onDisk = async (file: string) => (await stat(file).catch(() => undefined))?.blocks ?? 0;
+      const file = downloader.entrypointFilePath;
+      await checkSpace({
+        dir,
+        modelBytes: downloader.totalSize,
+        partialBytes: Math.max(await onDisk(file), await onDisk(`${file}.ipull`)) * 512,
+        ...(options.cacheLimitBytes === undefined ? {} : { limitBytes: options.cacheLimitBytes }),
+      });
+    }
+    path = await downloader.download({ signal });
+  } catch (error) {
+    if (error instanceof PullError && error.exitCode === PULL_EXIT.noSpace) throw error;
+    if (!watchdog.signal.aborted) {
+      throw new PullError(`cannot download ${options.uri}: ${(error as Error).message}`, PULL_EXIT.download, {
+        cause: error,
+      });
+    }
+    path = '';
+  } finally {
+    watchdog.dispose();
+  }
+  if (watchdog.signal.aborted && !options.signal?.aborted) {
+    throw await stoppedError(
+      options,
+      dir,
+      watchdog.signal.reason as PullError,
+      httpSource ? headers : undefined,
+    );
   }
   // An aborted download resolves like a finished one, with only the partial file on disk.
   if (options.signal?.aborted) {
@@ -156,6 +202,29 @@ async function pullRemote(options: PullOptions): Promise<PulledModel> {
   const manifest: Manifest = { uri: options.uri, path, bytes };
   await writeFile(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return { path, bytes, sha256, downloaded: true };
+}
+
+/** Why the watchdog stopped a download, with what the server and the disk say now. */
+async function stoppedError(
+  options: PullOptions,
+  dir: string,
+  reason: PullError,
+  headers: Record<string, string> | undefined,
+): Promise<PullError> {
+  const now: string[] = [];
+  if (headers) {
+    const outcome = await probeOnce(options.uri, headers, 10_000).catch(() => ({ problem: undefined }));
+    if (outcome.problem) now.push(`the server now: ${outcome.problem}`);
+  }
+  const free = await freeBytes(dir, options.cacheLimitBytes).catch(() => undefined);
+  if (free !== undefined) now.push(`${formatBytes(free)} free in the model cache`);
+  const partial = (await readdir(dir).catch(() => [])).some((file) => file.endsWith('.ipull'));
+  const resume = partial ? `; the partial file stays in ${dir} and the next pull resumes it` : '';
+  return new PullError(
+    `cannot download ${options.uri}: ${reason.message}${now.length ? ` (${now.join('; ')})` : ''}${resume}`,
+    PULL_EXIT.download,
+    { cause: reason },
+  );
 }
 
 export async function pullModel(options: PullOptions): Promise<PulledModel> {

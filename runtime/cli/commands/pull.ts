@@ -1,5 +1,6 @@
 // `kubellama-runtime pull URI --dir D [--sha256 HEX]`: the init container. A progress bar on a
-// terminal, one progress line every few seconds in logs; exit codes in pull/errors.ts.
+// terminal, one progress line every few seconds in logs; exit codes in pull/errors.ts. A failure's
+// message is also the container's termination message, which the LlamaModel's status shows.
 import type { Command } from 'commander';
 import { MODEL_DIR, RUNTIME_COMMANDS, RUNTIME_ENV } from '../../../charts/runtime-contract.js';
 import { credentialsFromEnv } from '../../pull/credentials.js';
@@ -7,6 +8,23 @@ import { PULL_EXIT, PullError } from '../../pull/errors.js';
 import { pullModel } from '../../pull/pull-model.js';
 import { commandLog } from '../log.js';
 import { progressLines } from '../pull-progress.js';
+import { writeTerminationMessage } from '../termination-message.js';
+
+/** After a failure, the seconds the process may take to end by itself before it is ended. */
+const EXIT_GRACE_SECONDS = 5;
+
+function cacheLimitBytes(): number | undefined {
+  const value = process.env[RUNTIME_ENV.modelCacheBytes]?.trim();
+  if (!value) return undefined;
+  const bytes = Number(value);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new PullError(
+      `${RUNTIME_ENV.modelCacheBytes} must be a whole number of bytes above 0, got '${value}'`,
+      PULL_EXIT.usage,
+    );
+  }
+  return bytes;
+}
 
 export function registerPull(program: Command): void {
   program
@@ -30,9 +48,11 @@ export function registerPull(program: Command): void {
       const interrupt = () => interrupted.abort(new Error('interrupted by a signal'));
       process.once('SIGTERM', interrupt).once('SIGINT', interrupt);
       try {
+        const limit = cacheLimitBytes();
         const pulled = await pullModel({
           uri,
           dir,
+          ...(limit === undefined ? {} : { cacheLimitBytes: limit }),
           signal: interrupted.signal,
           sha256: options.sha256 ?? process.env[RUNTIME_ENV.modelSha256],
           progressBar: tty,
@@ -43,8 +63,12 @@ export function registerPull(program: Command): void {
         process.exitCode = PULL_EXIT.ok;
       } catch (error) {
         const exitCode = error instanceof PullError ? error.exitCode : PULL_EXIT.failed;
-        commandLog().error(error instanceof Error ? error.message : String(error), { uri, exitCode });
+        const message = error instanceof Error ? error.message : String(error);
+        commandLog().error(message, { uri, exitCode });
+        writeTerminationMessage(message);
         process.exitCode = exitCode;
+        // The downloader may leave retry timers behind; an init container must exit all the same.
+        setTimeout(() => process.exit(exitCode), EXIT_GRACE_SECONDS * 1000).unref();
       } finally {
         process.off('SIGTERM', interrupt).off('SIGINT', interrupt);
       }
