@@ -245,8 +245,9 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
       spec: { ...untrusted.spec, model },
     });
     // The same source and sha256 as the served model, minus the CA: within the time the trusted pull
-    // took (1–2 s) many times over, the pull init container never finishes successfully. (The pull
-    // retries a TLS failure instead of exiting, so there is no failed condition to wait for.)
+    // took (1–2 s) many times over, the pull init container never finishes successfully. (It exits
+    // at once on the certificate error, and the kubelet restarts it with backoff: the condition that
+    // names the error is test/reliability/model-faults.test.ts's.)
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       const [pod] = await pods('untrusted');
