@@ -1,10 +1,12 @@
 // The cluster-wide OpenTelemetry Collector: a gateway Deployment behind the Service every model pod
-// exports to (and, optionally, a node-local DaemonSet agent in front of it), its generated config,
-// and the read-only RBAC that k8sattributes needs.
+// exports to (and, optionally, a node-local DaemonSet agent in front of it) — or, in `daemonset`
+// mode, the same pipeline on every node behind the same Service — its generated config, and the
+// read-only RBAC that k8sattributes needs.
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
+import { ChartPropsError } from './chart-props-error.js';
 import {
   COLLECTOR_PORTS,
   COLLECTOR_SELF_METRICS_PORT,
@@ -41,6 +43,15 @@ export const COLLECTOR_APP = 'otel-collector';
 /** The gateway Service's port of the prometheus exporter (what a ServiceMonitor scrapes). */
 export const COLLECTOR_PROMETHEUS_PORT_NAME = 'prometheus';
 const COLLECTOR_UID = 10001;
+/** The container's node name (downward API), for k8sattributes' node filter. */
+const NODE_NAME_ENV = 'K8S_NODE_NAME';
+
+/**
+ * Where the collector's pipeline runs: `gateway`, one Deployment (`replicas`) for the cluster; or
+ * `daemonset`, one collector per node, each watching only its node's pods, behind the same Service
+ * with `internalTrafficPolicy: Local` (pods reach their own node's collector by the same name).
+ */
+export type CollectorDeployMode = 'gateway' | 'daemonset';
 
 export interface CollectorAgentProps {
   /** @default requests 50m / 128Mi, limits 500m / 256Mi */
@@ -54,7 +65,9 @@ export interface CollectorChartProps extends ChartProps {
   readonly createNamespace?: boolean;
   /** @default IMAGES.collector */
   readonly image?: string;
-  /** Gateway replicas. @default 1 */
+  /** @default 'gateway' */
+  readonly mode?: CollectorDeployMode;
+  /** Gateway replicas (gateway mode only). @default 1 */
   readonly replicas?: number;
   /** Gateway resources; memory_limiter works from the memory limit. @default requests 100m / 256Mi, limits 1 / 512Mi */
   readonly resources?: ResourceProps;
@@ -79,6 +92,25 @@ export class CollectorChart extends Chart {
     super(scope, id, { ...props, namespace: undefined });
     const namespace = checkDnsLabel('namespace', props.namespace ?? SYSTEM_NAMESPACE);
     const image = checkImage('image', props.image ?? IMAGES.collector);
+    const mode = props.mode ?? 'gateway';
+    if (mode !== 'gateway' && mode !== 'daemonset') {
+      throw new ChartPropsError('mode', `"${mode as string}" is unknown`, 'Use "gateway" or "daemonset"');
+    }
+    const perNode = mode === 'daemonset';
+    if (perNode && props.replicas !== undefined) {
+      throw new ChartPropsError(
+        'replicas',
+        'is set in daemonset mode',
+        'Leave it out: a DaemonSet runs one per node',
+      );
+    }
+    if (perNode && props.agent) {
+      throw new ChartPropsError(
+        'agent',
+        'is set in daemonset mode',
+        'Leave it out: every node already runs the whole pipeline',
+      );
+    }
     const replicas = checkPositiveInteger('replicas', props.replicas ?? 1, 100);
     const clusterName = checkDnsLabel('clusterName', props.clusterName ?? 'kubellama');
     const jaegerEndpoint = checkOtlpGrpcEndpoint(
@@ -117,6 +149,8 @@ export class CollectorChart extends Chart {
       resourceAttributes: { 'k8s.cluster.name': clusterName },
       selfMetricsPort: COLLECTOR_SELF_METRICS_PORT,
       tailSampling: props.tailSampling ?? {},
+      // Per node, each collector only needs (and only caches) the pods of its node.
+      ...(perNode ? { k8sAttributes: { nodeFromEnvVar: NODE_NAME_ENV } } : {}),
     });
     const gatewayResources = containerResources(
       'resources',
@@ -126,21 +160,21 @@ export class CollectorChart extends Chart {
       },
     );
     this.workload('gateway', {
-      kind: 'Deployment',
+      kind: perNode ? 'DaemonSet' : 'Deployment',
       name,
       namespace,
       image,
       config: this.gatewayConfig,
       resources: gatewayResources,
-      replicas,
+      ...(perNode ? {} : { replicas }),
     });
-    this.service('gateway', name, namespace, 'gateway', true);
+    this.service('gateway', name, namespace, 'gateway', true, perNode);
 
     if (props.agent) {
       this.agentConfig = collectorConfig({
         mode: 'agent',
         exportEndpoint: `http://${name}.${namespace}.svc:${COLLECTOR_PORTS.otlpGrpc}`,
-        k8sAttributes: { nodeFromEnvVar: 'K8S_NODE_NAME' },
+        k8sAttributes: { nodeFromEnvVar: NODE_NAME_ENV },
       });
       const agentResources = containerResources(
         'agent.resources',
@@ -158,7 +192,7 @@ export class CollectorChart extends Chart {
         resources: agentResources,
         serviceAccountName: name,
       });
-      this.service('agent', COLLECTOR_AGENT_SERVICE, namespace, 'agent', false);
+      this.service('agent', COLLECTOR_AGENT_SERVICE, namespace, 'agent', false, true);
     }
   }
 
@@ -168,6 +202,7 @@ export class CollectorChart extends Chart {
     namespace: string,
     component: CollectorMode,
     prometheus: boolean,
+    nodeLocal: boolean,
   ): void {
     new ApiObject(this, `${id}-service`, {
       apiVersion: 'v1',
@@ -179,8 +214,8 @@ export class CollectorChart extends Chart {
       },
       spec: {
         selector: selectorLabels({ name: COLLECTOR_APP, instance: name }),
-        // The agent only serves pods on its own node.
-        ...(component === 'agent' ? { internalTrafficPolicy: 'Local' } : {}),
+        // A per-node collector only serves pods on its own node.
+        ...(nodeLocal ? { internalTrafficPolicy: 'Local' } : {}),
         ports: [
           {
             name: 'otlp-grpc',
@@ -259,7 +294,7 @@ export class CollectorChart extends Chart {
           : []),
       ],
       env: [
-        { name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+        { name: NODE_NAME_ENV, valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
         // The Go runtime's soft limit, so GC works before the kernel's OOM killer does.
         { name: 'GOMEMLIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.memory' } } },
       ],

@@ -69,4 +69,8 @@ export const SYSTEM_NAMESPACE = 'kubellama-system';
 
 /** The collector Service every model pod exports to unless the LlamaModel or operator says otherwise. */
 export const COLLECTOR_SERVICE = 'otel-collector';
-export const DEFAULT_OTLP_ENDPOINT = `http://${COLLECTOR_SERVICE}.${SYSTEM_NAMESPACE}.svc:4317`;
+/** The OTLP/gRPC endpoint of the collector Service installed in `namespace`. */
+export function collectorOtlpEndpoint(namespace: string): string {
+  return `http://${COLLECTOR_SERVICE}.${namespace}.svc:4317`;
+}
+export const DEFAULT_OTLP_ENDPOINT = collectorOtlpEndpoint(SYSTEM_NAMESPACE);

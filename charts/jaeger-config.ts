@@ -44,13 +44,16 @@ export interface JaegerConfigOptions {
 
 const STORE = 'traces';
 
+/** A badger retention: whole hours, minutes or seconds (`72h`). */
+export const JAEGER_TTL_PATTERN = '^\\d+(h|m|s)$';
+
 function backend(storage: JaegerStorage): Record<string, unknown> {
   if (storage.type === 'memory') return { memory: { max_traces: storage.maxTraces ?? 100_000 } };
   if (!storage.directory.startsWith('/')) {
     throw new Error(`storage.directory: "${storage.directory}" must be an absolute path`);
   }
   const ttl = storage.ttl ?? '72h';
-  if (!/^\d+(h|m|s)$/.test(ttl)) {
+  if (!new RegExp(JAEGER_TTL_PATTERN).test(ttl)) {
     throw new Error(`storage.ttl: "${ttl}" is not a duration. Write it like "72h"`);
   }
   return {

@@ -31,6 +31,9 @@ const DATA_DIR = '/var/lib/jaeger';
 /** The jaegertracing/jaeger image's non-root user. */
 const JAEGER_UID = 10001;
 
+/** The storage props' defaults (memory: maxTraces; badger: size, ttl). */
+export const JAEGER_STORAGE_DEFAULTS = { maxTraces: 100_000, size: '10Gi', ttl: '72h' } as const;
+
 export type JaegerStorageProps =
   | { readonly type: 'memory' /** @default 100000 */; readonly maxTraces?: number }
   | {
@@ -72,13 +75,16 @@ export class JaegerChart extends Chart {
     if (storageProps.type === 'memory') {
       storage = {
         type: 'memory',
-        maxTraces: checkPositiveInteger('storage.maxTraces', storageProps.maxTraces ?? 100_000),
+        maxTraces: checkPositiveInteger(
+          'storage.maxTraces',
+          storageProps.maxTraces ?? JAEGER_STORAGE_DEFAULTS.maxTraces,
+        ),
       };
     } else if (storageProps.type === 'badger') {
-      checkQuantity('storage.size', storageProps.size ?? '10Gi');
+      checkQuantity('storage.size', storageProps.size ?? JAEGER_STORAGE_DEFAULTS.size);
       if (storageProps.storageClassName)
         checkDnsSubdomain('storage.storageClassName', storageProps.storageClassName);
-      storage = { type: 'badger', directory: DATA_DIR, ttl: storageProps.ttl ?? '72h' };
+      storage = { type: 'badger', directory: DATA_DIR, ttl: storageProps.ttl ?? JAEGER_STORAGE_DEFAULTS.ttl };
     } else {
       throw new ChartPropsError(
         'storage.type',
@@ -117,7 +123,7 @@ export class JaegerChart extends Chart {
         metadata: { name: `${name}-data`, namespace, labels },
         spec: {
           accessModes: ['ReadWriteOnce'],
-          resources: { requests: { storage: storageProps.size ?? '10Gi' } },
+          resources: { requests: { storage: storageProps.size ?? JAEGER_STORAGE_DEFAULTS.size } },
           ...(storageProps.storageClassName ? { storageClassName: storageProps.storageClassName } : {}),
         },
       });

@@ -45,7 +45,7 @@ export function synthInstall(outDir: string, props: InstallProps = {}): SynthRes
   });
   const dashboard = join(dashboardDir, RUNTIME_DASHBOARD_FILE);
   writeFileSync(dashboard, `${JSON.stringify(runtimeDashboard(), null, 2)}\n`);
-  const helmChart = writeHelmChart(join(outDir, 'helm'), app, props.images ?? IMAGES, monitoring);
+  const helmChart = writeHelmChart(join(outDir, 'helm'), props.images ?? IMAGES);
   return { manifests, optional, dashboard, helmChart };
 }
 

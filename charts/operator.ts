@@ -7,7 +7,7 @@ import { ApiObject, Chart, type ChartProps, Include } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ChartPropsError } from './chart-props-error.js';
 import {
-  DEFAULT_OTLP_ENDPOINT,
+  collectorOtlpEndpoint,
   IMAGES,
   KUBELLAMA_UID,
   KUBELLAMA_VERSION,
@@ -59,7 +59,10 @@ export interface OperatorChartProps extends ChartProps {
   readonly runtimeImage?: string;
   /** The runtime image GPU model pods (spec.gpu.count above 0) get by default. @default IMAGES.runtimeCuda */
   readonly runtimeCudaImage?: string;
-  /** OTLP/gRPC endpoint for the operator's own traces and the default for model pods. @default DEFAULT_OTLP_ENDPOINT */
+  /**
+   * OTLP/gRPC endpoint for the operator's own traces and the default for model pods.
+   * @default the collector Service in `namespace` (`collectorOtlpEndpoint(namespace)`)
+   */
   readonly otlpEndpoint?: string;
   /** Default trace sampling ratio of model pods (0 to 1). @default 1 */
   readonly samplingRatio?: number;
@@ -88,7 +91,10 @@ export class OperatorChart extends Chart {
     const image = checkImage('image', props.image ?? IMAGES.operator);
     const runtimeImage = checkImage('runtimeImage', props.runtimeImage ?? IMAGES.runtime);
     const runtimeCudaImage = checkImage('runtimeCudaImage', props.runtimeCudaImage ?? IMAGES.runtimeCuda);
-    const otlpEndpoint = checkOtlpGrpcEndpoint('otlpEndpoint', props.otlpEndpoint ?? DEFAULT_OTLP_ENDPOINT);
+    const otlpEndpoint = checkOtlpGrpcEndpoint(
+      'otlpEndpoint',
+      props.otlpEndpoint ?? collectorOtlpEndpoint(namespace),
+    );
     const replicas = checkPositiveInteger('replicas', props.replicas ?? 1, 10);
     const samplingRatio = props.samplingRatio ?? 1;
     if (!(samplingRatio >= 0 && samplingRatio <= 1)) {

@@ -61,10 +61,13 @@ export function scrapeAnnotations(port: number, path: string): Record<string, st
   return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': path };
 }
 
+/** The pod template annotation holding the sha256 (hex) of the pod's mounted config text. */
+export const CONFIG_CHECKSUM_ANNOTATION = 'kubellama.dev/config-sha256';
+
 /**
  * Pod template annotations that change with a mounted config file, so a config change rolls the
  * pods (the collector and Jaeger read their config only at start).
  */
 export function configChecksumAnnotations(configText: string): Record<string, string> {
-  return { 'kubellama.dev/config-sha256': createHash('sha256').update(configText).digest('hex') };
+  return { [CONFIG_CHECKSUM_ANNOTATION]: createHash('sha256').update(configText).digest('hex') };
 }

@@ -207,7 +207,32 @@ describe('CollectorChart', () => {
     ).toBe(false);
   });
 
+  it('in daemonset mode runs the whole pipeline on every node behind the same node-local Service', () => {
+    const objects = synth({ mode: 'daemonset' });
+    expect(objects.some((o) => o.kind === 'Deployment')).toBe(false);
+    const daemonSet = objects.find((o) => o.kind === 'DaemonSet');
+    expect(daemonSet?.metadata.name).toBe('otel-collector');
+    expect(daemonSet?.spec).not.toHaveProperty('replicas');
+    const service = objects.find((o) => o.kind === 'Service');
+    expect(service?.metadata.name).toBe('otel-collector');
+    // Model pods keep exporting to the same name; each reaches its own node's collector.
+    expect(service?.spec.internalTrafficPolicy).toBe('Local');
+    expect(service?.spec.ports.map((p: { port: number }) => p.port)).toEqual([4317, 4318, 8889]);
+    const config = parse(objects.find((o) => o.kind === 'ConfigMap')?.data['config.yaml']);
+    expect(config.processors.k8s_attributes.filter).toEqual({ node_from_env_var: 'K8S_NODE_NAME' });
+    expect(config.exporters['otlp_grpc/jaeger'].endpoint).toBe('jaeger.kubellama-system.svc:4317');
+    expect(Object.keys(config.connectors)).toContain('spanmetrics');
+    const env = daemonSet?.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({
+      name: 'K8S_NODE_NAME',
+      valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } },
+    });
+  });
+
   it.each([
+    [{ mode: 'sidecar' as 'gateway' }, 'mode'],
+    [{ mode: 'daemonset', replicas: 2 }, 'replicas'],
+    [{ mode: 'daemonset', agent: {} }, 'agent'],
     [{ clusterName: 'Prod Cluster' }, 'clusterName'],
     [{ replicas: -1 }, 'replicas'],
     [{ agent: { resources: { requests: { cpu: 'lots' } } } }, 'agent.resources.requests.cpu'],

@@ -126,8 +126,9 @@ describe('OperatorChart', () => {
       healthPort: OPERATOR_PORT,
       runtimeImage: IMAGES.runtime,
       runtimeCudaImage: IMAGES.runtimeCuda,
-      collectorEndpoint: 'http://otel-collector.kubellama-system.svc:4317',
-      traceEndpoint: 'http://otel-collector.kubellama-system.svc:4317',
+      // The collector installed in the same namespace.
+      collectorEndpoint: 'http://otel-collector.ops.svc:4317',
+      traceEndpoint: 'http://otel-collector.ops.svc:4317',
       samplingRatio: 0.25,
       namespaces: ['a', 'b'],
       leaderElect: true,

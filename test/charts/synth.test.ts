@@ -54,6 +54,7 @@ describe('synth', () => {
       'Chart.yaml',
       'crds',
       'templates',
+      'values.schema.json',
       'values.yaml',
     ]);
   });
