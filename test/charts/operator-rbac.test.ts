@@ -46,6 +46,9 @@ function operatorNeeds(operatorNs: string): Access[] {
     ...each(['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'], '', 'persistentvolumeclaims'),
     ...each(['get', 'list', 'watch'], '', 'pods'),
     ...each(['list', 'watch'], '', 'pods', ''),
+    // status.download: the pull container's log tail; status.performance: /metrics through the pod proxy.
+    ...each(['get'], '', 'pods', USER_NS, 'log'),
+    ...each(['get'], '', 'pods', USER_NS, 'proxy'),
     ...each(['create', 'patch'], '', 'events'),
     ...each(['get', 'create', 'update'], 'coordination.k8s.io', 'leases', operatorNs),
   ];
@@ -75,6 +78,11 @@ function forbidden(operatorNs: string): Access[] {
     ...each(['patch', 'update'], GROUP, 'llamamodels', USER_NS, 'scale'),
     ...each(['deletecollection'], 'apps', 'deployments'),
     ...each(['create'], '', 'pods', USER_NS, 'exec'),
+    // The pod proxy for reading only: no POST/PUT/DELETE through it; no port-forward or attach.
+    ...each(['create', 'update', 'patch', 'delete'], '', 'pods', USER_NS, 'proxy'),
+    ...each(['create', 'get'], '', 'pods', USER_NS, 'portforward'),
+    ...each(['create', 'get'], '', 'pods', USER_NS, 'attach'),
+    ...each(['get'], '', 'services', USER_NS, 'proxy'),
     ...each(['create'], 'apiextensions.k8s.io', 'customresourcedefinitions', ''),
   ];
 }
