@@ -167,26 +167,6 @@ export function createTelemetry(env: Env = process.env, serviceVersion = '0.0.0'
   );
   const eventCountLimit = positiveNumber(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT', DEFAULT_EVENT_COUNT_LIMIT);
 
-  const spanProcessors = [];
-  const traceExporters = list(env.OTEL_TRACES_EXPORTER, ['otlp']);
-  if (traceExporters.includes('otlp')) {
-    // The batch processor's queue is bounded and drops when full; exports never block a request.
-    spanProcessors.push(
-      new BatchSpanProcessor(otlpTraceExporter(otlpTarget(env, 'TRACES')), {
-        scheduledDelayMillis: positiveNumber(env, 'OTEL_BSP_SCHEDULE_DELAY', 5_000),
-        exportTimeoutMillis: positiveNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000),
-        maxQueueSize: positiveNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2_048),
-        maxExportBatchSize: positiveNumber(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512),
-      }),
-    );
-  }
-  const tracerProvider = new NodeTracerProvider({
-    resource,
-    sampler: samplerFromEnv(env),
-    spanLimits: { eventCountLimit },
-    spanProcessors,
-  });
-
   const readers: IMetricReader[] = [];
   const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   readers.push(prometheus);
@@ -203,6 +183,31 @@ export function createTelemetry(env: Env = process.env, serviceVersion = '0.0.0'
     );
   }
   const meterProvider = new MeterProvider({ resource, readers });
+
+  const spanProcessors = [];
+  const traceExporters = list(env.OTEL_TRACES_EXPORTER, ['otlp']);
+  if (traceExporters.includes('otlp')) {
+    // The batch processor's queue is bounded and drops when full; exports never block a request.
+    // Its self-observability metrics (SDK_SPAN_PROCESSOR_METRICS: spans processed, by error.type for
+    // those dropped or whose export failed; queue size and capacity) go to this meter provider, so
+    // /metrics counts what never reached the collector.
+    const options: ConstructorParameters<typeof BatchSpanProcessor>[1] & {
+      selfObsMeterProvider: MeterProvider;
+    } = {
+      scheduledDelayMillis: positiveNumber(env, 'OTEL_BSP_SCHEDULE_DELAY', 5_000),
+      exportTimeoutMillis: positiveNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000),
+      maxQueueSize: positiveNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2_048),
+      maxExportBatchSize: positiveNumber(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512),
+      selfObsMeterProvider: meterProvider,
+    };
+    spanProcessors.push(new BatchSpanProcessor(otlpTraceExporter(otlpTarget(env, 'TRACES')), options));
+  }
+  const tracerProvider = new NodeTracerProvider({
+    resource,
+    sampler: samplerFromEnv(env),
+    spanLimits: { eventCountLimit },
+    spanProcessors,
+  });
 
   const propagators = list(env.OTEL_PROPAGATORS, ['tracecontext', 'baggage']).flatMap((name) => {
     if (name === 'tracecontext') return [new W3CTraceContextPropagator()];

@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeServer } from '../../runtime/server/runtime-server.js';
 import { freePort } from '../harness/index.js';
+import { spanExportCounts } from '../reliability/support/lost-spans.js';
 import {
   startTestServer,
   TEST_MODEL,
@@ -54,6 +55,15 @@ describe('OTLP endpoint at a closed port', () => {
     expect(await (await fetch(`${server.url}/metrics`)).text()).toContain(
       'gen_ai_server_request_duration_count',
     );
+  });
+
+  it('counts the spans it could not export on /metrics (the trace SDK batch span processor metric)', async () => {
+    await server.telemetry.forceFlush();
+    const counts = spanExportCounts(await (await fetch(`${server.url}/metrics`)).text());
+    // 10 requests above, each with several spans; none could be exported to a closed port.
+    expect(counts.failedExport + counts.droppedQueueFull).toBeGreaterThanOrEqual(10);
+    expect(counts.exported).toBe(0);
+    expect(counts.capacity).toBe(2_048);
   });
 
   it('flushes and shuts down within a bounded time', async () => {
