@@ -114,31 +114,3 @@ export function prometheusSeriesNames(m: RuntimeMetric, base = m.prometheusName)
   if (m.type === 'histogram') return ['_bucket', '_sum', '_count'].map((suffix) => `${base}${suffix}`);
   return [base];
 }
-
-/**
- * The OpenTelemetry trace SDK's own metrics (the semantic conventions' "SDK metrics") that the
- * runtime's batch span processor records on /metrics (runtime/telemetry/sdk.ts hands it the meter
- * provider; the SDK creates these instruments, not metrics.ts). A span that never reached the
- * collector is counted in `spansProcessed` with an `error.type`: `queue_full` (the bounded queue
- * was full, dropped at once) or the export error's name (the exporter gave up after its retries).
- */
-export const SDK_SPAN_PROCESSOR_METRICS = {
-  spansProcessed: metric(
-    'otel.sdk.processor.span.processed',
-    'counter',
-    '{span}',
-    'Spans the batch span processor finished with, exported or (error.type set) lost',
-  ),
-  queueSize: metric('otel.sdk.processor.span.queue.size', 'gauge', '{span}', 'Spans waiting for export'),
-  queueCapacity: metric(
-    'otel.sdk.processor.span.queue.capacity',
-    'gauge',
-    '{span}',
-    'Spans the queue holds at most (OTEL_BSP_MAX_QUEUE_SIZE)',
-  ),
-} as const satisfies Record<string, RuntimeMetric>;
-
-/** The label of `spansProcessed` that names why spans were lost; absent on exported ones. */
-export const SDK_ERROR_TYPE_LABEL = 'error_type';
-/** Its value for spans dropped because the queue was full. */
-export const SDK_QUEUE_FULL = 'queue_full';

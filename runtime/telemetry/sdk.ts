@@ -188,7 +188,7 @@ export function createTelemetry(env: Env = process.env, serviceVersion = '0.0.0'
   const traceExporters = list(env.OTEL_TRACES_EXPORTER, ['otlp']);
   if (traceExporters.includes('otlp')) {
     // The batch processor's queue is bounded and drops when full; exports never block a request.
-    // Its self-observability metrics (SDK_SPAN_PROCESSOR_METRICS: spans processed, by error.type for
+    // Its self-observability metrics (charts/sdk-metrics-contract.ts: spans processed, by error.type for
     // those dropped or whose export failed; queue size and capacity) go to this meter provider, so
     // /metrics counts what never reached the collector.
     const options: ConstructorParameters<typeof BatchSpanProcessor>[1] & {

@@ -5,7 +5,7 @@ import {
   SDK_ERROR_TYPE_LABEL,
   SDK_QUEUE_FULL,
   SDK_SPAN_PROCESSOR_METRICS,
-} from '../../../charts/metrics-contract.js';
+} from '../../../charts/sdk-metrics-contract.js';
 import { parseSamples } from '../../charts/helpers/open-metrics.js';
 
 export interface SpanExportCounts {
