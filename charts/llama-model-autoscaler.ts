@@ -15,9 +15,16 @@ export const DEFAULT_REPLICAS = 1;
 
 export const HPA_API_VERSION = 'autoscaling/v2';
 export const HPA_KIND = 'HorizontalPodAutoscaler';
-export const KEDA_API_VERSION = 'keda.sh/v1alpha1';
+export const KEDA_GROUP = 'keda.sh';
+export const KEDA_API_VERSION = `${KEDA_GROUP}/v1alpha1`;
 export const SCALED_OBJECT_KIND = 'ScaledObject';
 export const SCALED_OBJECTS = 'scaledobjects';
+
+/**
+ * On a model's Deployment while an autoscaler owns its replicas: the autoscaler's kind. Shows users
+ * who sets the count, and tells the operator that it handed the field over (operator/llamamodel/autoscaler.ts).
+ */
+export const REPLICAS_OWNER_ANNOTATION = 'kubellama.dev/replicas-owner';
 
 /** The metric the HPA asks the custom metrics API for: the Prometheus series' own name. */
 export const LOAD_METRIC = RUNTIME_METRICS.requestsLoad.prometheusName;
@@ -45,6 +52,11 @@ export interface LlamaModelAutoscalerProps {
   readonly ownerReferences?: V1OwnerReference[];
   /** Prometheus that KEDA's trigger queries. @default DEFAULT_KEDA_PROMETHEUS_ADDRESS */
   readonly kedaPrometheusAddress?: string;
+}
+
+/** The kind of object spec.autoscaling renders. */
+export function autoscalerKind(autoscaling: Autoscaling): string {
+  return autoscaling.engine === 'keda' ? SCALED_OBJECT_KIND : HPA_KIND;
 }
 
 export class LlamaModelAutoscaler extends Construct {

@@ -21,7 +21,12 @@ import { Construct } from 'constructs';
 import type { LlamaModelSpec } from '../operator/api/llama-model.js';
 import { KUBELLAMA_UID, KUBELLAMA_VERSION } from './images.js';
 import { selectorLabels, standardLabels } from './labels.js';
-import { DEFAULT_REPLICAS, LlamaModelAutoscaler } from './llama-model-autoscaler.js';
+import {
+  autoscalerKind,
+  DEFAULT_REPLICAS,
+  LlamaModelAutoscaler,
+  REPLICAS_OWNER_ANNOTATION,
+} from './llama-model-autoscaler.js';
 import {
   MODEL_SOURCE_DIR,
   mergeEnv,
@@ -140,7 +145,12 @@ export class LlamaModelWorkload extends Construct {
     });
 
     const deployment: V1Deployment = {
-      metadata: metadata(name),
+      metadata: spec.autoscaling
+        ? {
+            ...metadata(name),
+            annotations: { [REPLICAS_OWNER_ANNOTATION]: autoscalerKind(spec.autoscaling) },
+          }
+        : metadata(name),
       spec: {
         // Left out while an autoscaler owns the count (server-side apply: whoever wrote it last keeps it).
         ...(spec.autoscaling ? {} : { replicas: spec.replicas ?? DEFAULT_REPLICAS }),
@@ -263,6 +273,10 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
     terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext,
   };
+  // What the download may take, for the pull's own check: the claim's size (a hostPath or local
+  // volume does not show it as the filesystem's), or for the emptyDir the pod's ephemeral-storage
+  // limit (the kubelet evicts a pod whose emptyDir outgrows it, without a word in the pull's log).
+  const cacheLimit = spec.model.cache ? spec.model.cache.size : spec.resources?.limits?.['ephemeral-storage'];
   const caBundle = location.pull ? spec.model.caBundle?.configMapRef : undefined;
   if (caBundle)
     volumes.push({
@@ -280,10 +294,9 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
           [
             ...(caBundle ? [{ name: 'NODE_EXTRA_CA_CERTS', value: CA_BUNDLE_FILE }] : []),
             ...credentialsEnv(spec.model.credentials),
-            // The claim's size: a hostPath or local volume does not show it as the filesystem's size.
-            ...(spec.model.cache
-              ? [{ name: RUNTIME_ENV.modelCacheBytes, value: quantityBytes(spec.model.cache.size) }]
-              : []),
+            ...(cacheLimit === undefined
+              ? []
+              : [{ name: RUNTIME_ENV.modelCacheBytes, value: quantityBytes(cacheLimit) }]),
           ],
         ),
         volumeMounts: caBundle

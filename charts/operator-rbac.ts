@@ -1,6 +1,7 @@
 // The operator's permissions, as exact lists (no wildcards): every verb here is one the operator
 // calls. A test checks them against the real API server's RBAC authorizer.
 import type { V1PolicyRule } from '@kubernetes/client-node';
+import { KEDA_GROUP, SCALED_OBJECTS } from './llama-model-autoscaler.js';
 
 export const LLAMA_MODEL_GROUP = 'inference.kubellama.dev';
 
@@ -28,6 +29,18 @@ export const OPERATOR_CLUSTER_RULES: readonly V1PolicyRule[] = [
   // ready pod's /metrics through the API server's pod proxy (GET only: no other proxied call).
   { apiGroups: [''], resources: ['pods/log', 'pods/proxy'], verbs: ['get'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  // spec.autoscaling: the model's HorizontalPodAutoscaler or KEDA ScaledObject, cached (list, watch),
+  // server-side applied (create, patch) and deleted when autoscaling is turned off. Never read one by one.
+  {
+    apiGroups: ['autoscaling'],
+    resources: ['horizontalpodautoscalers'],
+    verbs: ['list', 'watch', 'create', 'patch', 'delete'],
+  },
+  {
+    apiGroups: [KEDA_GROUP],
+    resources: [SCALED_OBJECTS],
+    verbs: ['list', 'watch', 'create', 'patch', 'delete'],
+  },
 ];
 
 /** Only in the operator's own namespace: the leader-election Lease. */

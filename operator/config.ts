@@ -5,12 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_OTLP_ENDPOINT, IMAGES, SYSTEM_NAMESPACE } from '../charts/images.js';
+import { DEFAULT_KEDA_PROMETHEUS_ADDRESS } from '../charts/llama-model-autoscaler.js';
 import { OPERATOR_ENV, OPERATOR_PORT } from '../charts/operator-contract.js';
 import { isOtlpGrpcEndpoint } from '../charts/validate.js';
 import { LOG_LEVEL_ENV, type LogLevel, parseLogLevel } from '../lib/log.js';
 
 // Chosen from `npm run bench:operator` (operator/README.md, "At scale").
 export const DEFAULT_CONCURRENCY = 32;
+/** Only the operator reads it (the install chart sets no value): not a contract. */
+export const KEDA_PROMETHEUS_ADDRESS_ENV = 'KUBELLAMA_KEDA_PROMETHEUS_ADDRESS';
 export const DEFAULT_KUBE_API_QPS = 100;
 export const DEFAULT_KUBE_API_BURST = 200;
 /** status.performance: how often each ready pod's /metrics is read, each read's timeout, reads at once. */
@@ -54,6 +57,8 @@ export interface OperatorConfig {
   readonly performanceScrapeConcurrency: number;
   /** status.download: seconds between reads of a downloading pod's log; 0 turns it off. */
   readonly downloadStatusIntervalSeconds: number;
+  /** The Prometheus a KEDA ScaledObject (spec.autoscaling.engine keda) queries. */
+  readonly kedaPrometheusAddress: string;
   /** Where the operator sends its own traces; 'none' turns tracing off. */
   readonly traceEndpoint: string;
   readonly logLevel: LogLevel;
@@ -74,6 +79,22 @@ function positiveInt(value: string): number {
 function endpoint(value: string): string {
   if (value !== 'none' && !isOtlpGrpcEndpoint(value)) {
     throw new InvalidArgumentError('must be http(s)://HOST:PORT');
+  }
+  return value;
+}
+
+/** An http(s) base URL, as KEDA's Prometheus scaler takes serverAddress. */
+function prometheusAddress(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || !url.hostname || url.username || url.search) {
+    throw new InvalidArgumentError(
+      'must be the http(s):// URL of a Prometheus, e.g. http://prometheus-operated.monitoring.svc:9090',
+    );
   }
   return value;
 }
@@ -206,6 +227,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     )
     .addOption(
       new Option(
+        '--keda-prometheus-address <url>',
+        `Prometheus that KEDA ScaledObjects query (spec.autoscaling.engine keda; env ${KEDA_PROMETHEUS_ADDRESS_ENV})`,
+      )
+        .default(env[KEDA_PROMETHEUS_ADDRESS_ENV] ?? DEFAULT_KEDA_PROMETHEUS_ADDRESS)
+        .argParser(prometheusAddress),
+    )
+    .addOption(
+      new Option(
         '--trace-endpoint <url>',
         "OTLP/gRPC endpoint of the operator's own traces, or none",
       ).argParser(endpoint),
@@ -240,6 +269,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     performanceScrapeTimeoutSeconds: number;
     performanceScrapeConcurrency: number;
     downloadStatusIntervalSeconds: number;
+    kedaPrometheusAddress: string;
     traceEndpoint?: string;
     logLevel: string;
   }>();
@@ -279,6 +309,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     performanceScrapeTimeoutSeconds: Math.max(1, o.performanceScrapeTimeoutSeconds),
     performanceScrapeConcurrency: Math.max(1, o.performanceScrapeConcurrency),
     downloadStatusIntervalSeconds: o.downloadStatusIntervalSeconds,
+    kedaPrometheusAddress: check('keda-prometheus-address', prometheusAddress, o.kedaPrometheusAddress),
     logLevel: check('log-level', logLevel, o.logLevel),
     traceEndpoint:
       o.traceEndpoint ??

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     defaults: {
       runtimeImages: { cpu: config.runtimeImage, cuda: config.runtimeCudaImage },
       telemetry: { endpoint: config.collectorEndpoint, samplingRatio: config.samplingRatio },
+      kedaPrometheusAddress: config.kedaPrometheusAddress,
     },
     namespaces: config.namespaces,
     concurrency: config.concurrency,

@@ -25,5 +25,7 @@ export const REASON = {
   rolloutStuck: 'ProgressDeadlineExceeded',
   unschedulable: 'Unschedulable',
   applyFailed: 'ApplyFailed',
+  /** spec.autoscaling.engine keda where the KEDA CRDs are not installed. */
+  kedaNotInstalled: 'KedaNotInstalled',
 } as const;
 export type Reason = (typeof REASON)[keyof typeof REASON];

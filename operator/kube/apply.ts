@@ -44,8 +44,9 @@ export function configHash(object: KubeObject): string {
 }
 
 // Values under these keys are resource quantities, which the API server stores in canonical form
-// (`0.5` → `500m`, `1024Mi` → `1Gi`): compared by amount, or every reconcile would re-apply them.
-const QUANTITY_MAPS = new Set(['limits', 'requests', 'capacity']);
+// (`0.5` → `500m`, `1024Mi` → `1Gi`, `1000` → `1k`): compared by amount, or every reconcile would
+// re-apply them. (averageValue: an HPA metric target.)
+const QUANTITY_MAPS = new Set(['limits', 'requests', 'capacity', 'averageValue']);
 
 function sameQuantity(live: unknown, desired: unknown): boolean {
   try {

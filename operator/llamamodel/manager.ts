@@ -1,9 +1,11 @@
 // LlamaModelManager wires the LlamaModel controller (controller-runtime's manager and builder roles):
-// informers (LlamaModels, and the Deployments, Services, PVCs and pods they own) per watched
+// informers (LlamaModels, and the Deployments, Services, PVCs, pods, HPAs and KEDA ScaledObjects
+// they own) per watched
 // namespace, each cache trimmed to the fields read (cache-fields.ts), event → key mapping, periodic
 // resync, the one Controller (kube/controller.ts) that runs the LlamaModelReconciler, and the two
 // loops that keep status.download and status.performance live (download-status.ts, performance-status.ts).
 import type { V1Deployment, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
+import { SCALED_OBJECTS } from '../../charts/llama-model-autoscaler.js';
 import { LABEL_KEYS, LLAMA_MODEL_APP } from '../../charts/workload-contract.js';
 import { GROUP, KIND, type LlamaModel } from '../api/llama-model.js';
 import { Controller, type ReconcileObserver } from '../kube/controller.js';
@@ -14,8 +16,9 @@ import { Informer, type InformerOptions } from '../kube/source.js';
 import { trimDeployment, trimModel, trimPod, trimSpecOnly } from './cache-fields.js';
 import type { WorkloadDefaults } from './desired-state.js';
 import { DownloadStatus, type DownloadStatusOptions } from './download-status.js';
+import { KedaScaledObjects } from './keda-scaled-objects.js';
 import type { LiveStatusCaches } from './live-status.js';
-import { deploymentPath, modelPath, podPath, pvcPath, servicePath } from './paths.js';
+import { deploymentPath, hpaPath, modelPath, podPath, pvcPath, servicePath } from './paths.js';
 import { PerformanceStatus, type PerformanceStatusOptions } from './performance-status.js';
 import { type LlamaModelCaches, LlamaModelReconciler } from './reconciler.js';
 
@@ -40,6 +43,8 @@ export interface LlamaModelManagerOptions {
   >;
   /** A log read, scrape or live-status write failed (the loop goes on). */
   readonly onLiveStatusError?: (field: 'download' | 'performance', error: unknown) => void;
+  /** A model whose engine keda finds no KEDA: how long until discovery is asked again. @default 60 s */
+  readonly kedaRecheckMs?: number;
 }
 
 const CHILD_SELECTOR = `${LABEL_KEYS.name}=${LLAMA_MODEL_APP}`;
@@ -106,6 +111,7 @@ export class LlamaModelManager {
   readonly controller: Controller;
   readonly models: NamespacedInformers<LlamaModel & KubeObject>;
   private readonly children: NamespacedInformers<KubeObject>[];
+  private readonly scaledObjects: KedaScaledObjects;
   private readonly options: LlamaModelManagerOptions;
   private resyncTimer: NodeJS.Timeout | undefined;
   /** The loops that write status.download and status.performance while leading. */
@@ -149,7 +155,25 @@ export class LlamaModelManager {
       options,
       { labelSelector: CHILD_SELECTOR, transform: trimPod, indexBy: podModelKey },
     );
-    this.children = [deployments, services, claims, pods as NamespacedInformers<KubeObject>];
+    const hpas = new NamespacedInformers<KubeObject>(
+      client,
+      namespaces,
+      (ns) => hpaPath(ns),
+      'horizontalpodautoscalers',
+      options,
+      { labelSelector: CHILD_SELECTOR, transform: trimSpecOnly },
+    );
+    this.children = [deployments, services, claims, pods as NamespacedInformers<KubeObject>, hpas];
+    const enqueue = (r: { namespace: string; name: string }) => this.controller.enqueue(r);
+    const ownedBy = { group: GROUP, kind: KIND };
+    this.scaledObjects = new KedaScaledObjects({
+      client,
+      namespaces,
+      labelSelector: CHILD_SELECTOR,
+      handler: enqueueOwner(ownedBy, enqueue),
+      ...(options.kedaRecheckMs !== undefined ? { recheckMs: options.kedaRecheckMs } : {}),
+      onError: (error) => options.onInformerError?.(SCALED_OBJECTS, error),
+    });
 
     const caches: LlamaModelCaches = {
       model: (key) => this.models.get(key),
@@ -157,12 +181,16 @@ export class LlamaModelManager {
       service: (key) => services.get(key),
       persistentVolumeClaim: (key) => claims.get(key),
       pods: (namespace, model) => pods.byIndex(namespace, `${namespace}/${model}`),
+      horizontalPodAutoscaler: (key) => hpas.get(key),
+      scaledObject: (key) => this.scaledObjects.get(key),
+      kedaAvailable: () => this.scaledObjects.available(),
     };
     const reconciler = new LlamaModelReconciler({
       client,
       caches,
       defaults: options.defaults,
       recorder: options.recorder,
+      ...(options.kedaRecheckMs !== undefined ? { kedaRecheckMs: options.kedaRecheckMs } : {}),
     });
     const liveCaches: LiveStatusCaches = { models: () => this.models.list(), pods: caches.pods };
     if (options.downloadStatus) {
@@ -190,8 +218,6 @@ export class LlamaModelManager {
       ...(options.observe ? { observe: options.observe } : {}),
     });
 
-    const enqueue = (r: { namespace: string; name: string }) => this.controller.enqueue(r);
-    const ownedBy = { group: GROUP, kind: KIND };
     this.models.on(
       enqueueMapped(
         (m) => ({ namespace: m.metadata?.namespace ?? '', name: m.metadata?.name ?? '' }),
@@ -201,6 +227,7 @@ export class LlamaModelManager {
     deployments.on(enqueueOwner(ownedBy, enqueue));
     services.on(enqueueOwner(ownedBy, enqueue));
     claims.on(enqueueOwner(ownedBy, enqueue));
+    hpas.on(enqueueOwner(ownedBy, enqueue));
     // Pods belong to ReplicaSets; the instance label names their model.
     pods.on(
       enqueueMapped((p) => {
@@ -212,7 +239,12 @@ export class LlamaModelManager {
 
   /** Fills the caches (before leading: a standby is ready to take over at once). */
   async sync(): Promise<void> {
-    await Promise.all([this.models.start(), ...this.children.map((c) => c.start())]);
+    await Promise.all([
+      this.models.start(),
+      ...this.children.map((c) => c.start()),
+      // ScaledObjects are cached from the start where KEDA is installed (to remove stale ones too).
+      this.scaledObjects.available().catch((error) => this.options.onInformerError?.(SCALED_OBJECTS, error)),
+    ]);
   }
 
   /** Starts reconciling (the leader only): every cached model once, then on events and resync. */
@@ -237,5 +269,6 @@ export class LlamaModelManager {
     await this.controller.stop(graceMs);
     this.models.stop();
     for (const c of this.children) c.stop();
+    this.scaledObjects.stop();
   }
 }

@@ -1,4 +1,5 @@
 // REST paths of the objects the LlamaModel reconciler reads and writes.
+import { HPA_API_VERSION, KEDA_API_VERSION, SCALED_OBJECTS } from '../../charts/llama-model-autoscaler.js';
 import { GROUP, PLURAL, VERSION } from '../api/llama-model.js';
 
 export function modelPath(namespace?: string, name?: string, subresource?: string): string {
@@ -18,6 +19,14 @@ export function servicePath(namespace?: string, name?: string): string {
 
 export function pvcPath(namespace?: string, name?: string): string {
   return resourcePath('/api/v1', 'persistentvolumeclaims', namespace, name);
+}
+
+export function hpaPath(namespace?: string, name?: string): string {
+  return resourcePath(`/apis/${HPA_API_VERSION}`, 'horizontalpodautoscalers', namespace, name);
+}
+
+export function scaledObjectPath(namespace?: string, name?: string): string {
+  return resourcePath(`/apis/${KEDA_API_VERSION}`, SCALED_OBJECTS, namespace, name);
 }
 
 export function podPath(namespace?: string, name?: string, subresource?: string): string {

@@ -7,15 +7,23 @@
 // polling while pods start) cost a few map lookups instead of a render, a hash and a compare.
 import type { V1Deployment, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { HPA_KIND, SCALED_OBJECT_KIND } from '../../charts/llama-model-autoscaler.js';
 import { cacheClaimName } from '../../charts/llama-model-workload.js';
 import { CONDITION, REASON } from '../api/conditions.js';
 import { API_VERSION, KIND, type LlamaModel, type LlamaModelStatus } from '../api/llama-model.js';
-import { applyIfChanged, stableStringify } from '../kube/apply.js';
+import { applyIfChanged, objectPath, stableStringify } from '../kube/apply.js';
 import { findStatusCondition } from '../kube/conditions.js';
 import type { Reconciler, Request, Result } from '../kube/controller.js';
-import { isInvalid, KubeApiError, TerminalError } from '../kube/errors.js';
+import { isInvalid, isNotFound, KubeApiError, TerminalError } from '../kube/errors.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { KubeClient, KubeObject } from '../kube/kube-client.js';
+import {
+  autoscalerStamp,
+  handOffReplicas,
+  KEDA_NOT_INSTALLED,
+  needsReplicasHandoff,
+  staleAutoscalers,
+} from './autoscaler.js';
 import { type DesiredState, desiredState, type WorkloadDefaults } from './desired-state.js';
 import { modelPath } from './paths.js';
 import { computeStatus } from './status.js';
@@ -30,6 +38,11 @@ export interface LlamaModelCaches {
   persistentVolumeClaim(key: string): (V1PersistentVolumeClaim & KubeObject) | undefined;
   /** The pods of a model (by its selector labels). */
   pods(namespace: string, model: string): V1Pod[];
+  horizontalPodAutoscaler(key: string): KubeObject | undefined;
+  /** KEDA ScaledObjects; always undefined while KEDA was not found. */
+  scaledObject(key: string): KubeObject | undefined;
+  /** Whether the cluster serves KEDA ScaledObjects (discovery, asked at most once per interval). */
+  kedaAvailable(): Promise<boolean>;
 }
 
 export interface LlamaModelReconcilerOptions {
@@ -39,6 +52,8 @@ export interface LlamaModelReconcilerOptions {
   readonly recorder: EventRecorder;
   /** While a model is not settled, look again this often (pods can change without an event we watch). @default 30 s */
   readonly pollWhileProgressingMs?: number;
+  /** A model whose engine keda finds no KEDA looks again this often. @default 60 s */
+  readonly kedaRecheckMs?: number;
 }
 
 const tracer = trace.getTracer('kubellama-operator');
@@ -87,12 +102,14 @@ export class LlamaModelReconciler implements Reconciler {
 
     let applyError: unknown;
     let deployment: V1Deployment | undefined = caches.deployment(key);
-    if (this.applied.get(key) !== this.stamp(model, key)) {
+    // engine keda without KEDA: the rest is applied, the model is Degraded, and looked at again later.
+    const keda = model.spec.autoscaling?.engine === 'keda' ? await caches.kedaAvailable() : undefined;
+    if (this.applied.get(key) !== this.stamp(model, key, keda)) {
       this.applied.delete(key);
       try {
-        const children = await this.applyAll(desiredState(model, this.options.defaults), key, signal);
+        const children = await this.applyAll(desiredState(model, this.options.defaults), key, signal, keda);
         deployment = children.deployment;
-        this.applied.set(key, this.stamp(model, key, children));
+        this.applied.set(key, this.stamp(model, key, keda, children));
       } catch (error) {
         applyError = error;
       }
@@ -103,7 +120,7 @@ export class LlamaModelReconciler implements Reconciler {
       model,
       deployment,
       caches.pods(request.namespace, request.name),
-      applyError ? (applyError as Error).message : undefined,
+      applyError ? (applyError as Error).message : keda === false ? KEDA_NOT_INSTALLED : undefined,
     );
     await this.writeStatus(model, status);
     // A child the API server refuses as invalid (e.g. requests above limits) stays refused until the
@@ -111,6 +128,7 @@ export class LlamaModelReconciler implements Reconciler {
     if (isInvalid(applyError)) throw new TerminalError((applyError as Error).message, { cause: applyError });
     if (applyError) throw applyError;
     const settled = findStatusCondition(status.conditions, CONDITION.progressing)?.status === 'False';
+    if (keda === false) return { requeueAfterMs: this.options.kedaRecheckMs ?? 60_000 };
     return settled ? undefined : { requeueAfterMs: this.options.pollWhileProgressingMs ?? 30_000 };
   }
 
@@ -120,7 +138,12 @@ export class LlamaModelReconciler implements Reconciler {
    * order Deployment, Service, claim. Answers the children as they are now (the apply's answer,
    * else the cache's).
    */
-  private async applyAll(desired: DesiredState, key: string, signal: AbortSignal): Promise<Children> {
+  private async applyAll(
+    desired: DesiredState,
+    key: string,
+    signal: AbortSignal,
+    keda: boolean | undefined,
+  ): Promise<Children> {
     const { caches, client } = this.options;
     signal.throwIfAborted();
     const attempt = async <T extends KubeObject>(object: T, live: T | undefined) => {
@@ -132,16 +155,45 @@ export class LlamaModelReconciler implements Reconciler {
     };
     // At once, not one after the other: a Service waits for its ClusterIP, which the API server
     // allocates one at a time (operator/README.md, "At scale"); its Deployment need not wait too.
-    const [deployment, service, claim] = await Promise.all([
-      attempt(desired.deployment, caches.deployment(key)),
+    const liveDeployment = caches.deployment(key);
+    const live = { hpa: caches.horizontalPodAutoscaler(key), scaledObject: caches.scaledObject(key) };
+    const autoscaler = desired.autoscaler && keda !== false ? desired.autoscaler : undefined;
+    const [deployment, service, claim, scaler, ...deletions] = await Promise.all([
+      (async () => {
+        // Autoscaling turned on: the replicas the operator applied so far go to the autoscaler first.
+        if (liveDeployment && needsReplicasHandoff(desired.deployment, liveDeployment)) {
+          try {
+            await handOffReplicas(client, liveDeployment);
+          } catch (error) {
+            return { object: liveDeployment, error };
+          }
+        }
+        return attempt(desired.deployment, liveDeployment);
+      })(),
       attempt(desired.service, caches.service(key)),
       desired.cache
         ? attempt(desired.cache, caches.persistentVolumeClaim(cacheKey(desired.cache)))
         : { object: undefined },
+      autoscaler
+        ? attempt(autoscaler, autoscaler.kind === SCALED_OBJECT_KIND ? live.scaledObject : live.hpa)
+        : { object: undefined },
+      ...staleAutoscalers(autoscaler, live).map((stale) =>
+        client.delete(objectPath(stale)).then(
+          () => ({ object: undefined }),
+          (error: unknown) => (isNotFound(error) ? { object: undefined } : { object: undefined, error }),
+        ),
+      ),
     ]);
-    const failed = [deployment, service, claim].find((r) => 'error' in r && r.error !== undefined);
+    const failed = [deployment, service, claim, scaler, ...deletions].find(
+      (r) => 'error' in r && r.error !== undefined,
+    );
     if (failed && 'error' in failed) throw failed.error;
-    return { deployment: deployment.object, service: service.object, claim: claim.object };
+    return {
+      deployment: deployment.object,
+      service: service.object,
+      claim: claim.object,
+      autoscaler: scaler.object,
+    };
   }
 
   /**
@@ -150,14 +202,25 @@ export class LlamaModelReconciler implements Reconciler {
    * else the caches. Equal stamps: nothing to apply. Anyone's edit, a deletion or a spec change
    * differs. (The claim is looked up by name even when the spec has none: one that appears counts.)
    */
-  private stamp(model: LlamaModel, key: string, children?: Children): string {
+  private stamp(model: LlamaModel, key: string, keda: boolean | undefined, children?: Children): string {
     const { caches } = this.options;
     const { namespace, name, uid, generation } = model.metadata;
     const claimKey = `${namespace}/${cacheClaimName(name)}`;
     const versions = children
       ? [children.deployment, children.service, children.claim ?? caches.persistentVolumeClaim(claimKey)]
       : [caches.deployment(key), caches.service(key), caches.persistentVolumeClaim(claimKey)];
-    return [uid, generation, ...versions.map((o) => o?.metadata?.resourceVersion ?? '-')].join('/');
+    // Autoscalers by generation: their status changes every sync period, their spec does not.
+    const applied = children?.autoscaler;
+    const hpa = applied?.kind === HPA_KIND ? applied : caches.horizontalPodAutoscaler(key);
+    const scaledObject = applied?.kind === SCALED_OBJECT_KIND ? applied : caches.scaledObject(key);
+    return [
+      uid,
+      generation,
+      ...versions.map((o) => o?.metadata?.resourceVersion ?? '-'),
+      autoscalerStamp(hpa),
+      autoscalerStamp(scaledObject),
+      String(keda),
+    ].join('/');
   }
 
   private async writeStatus(model: LlamaModel, status: LlamaModelStatus): Promise<void> {
@@ -191,6 +254,7 @@ interface Children {
   readonly deployment: (V1Deployment & KubeObject) | undefined;
   readonly service: (V1Service & KubeObject) | undefined;
   readonly claim: (V1PersistentVolumeClaim & KubeObject) | undefined;
+  readonly autoscaler: KubeObject | undefined;
 }
 
 /**

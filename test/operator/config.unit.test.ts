@@ -85,6 +85,26 @@ describe('operator configuration', () => {
     );
   });
 
+  it("KEDA's Prometheus: kube-prometheus-stack's by default, the environment, the flag, and a checked URL", () => {
+    expect(parseConfig([], {}).kedaPrometheusAddress).toBe(
+      'http://kube-prometheus-stack-prometheus.monitoring.svc:9090',
+    );
+    const env = { KUBELLAMA_KEDA_PROMETHEUS_ADDRESS: 'http://prometheus-operated.obs.svc:9090' };
+    expect(parseConfig([], env).kedaPrometheusAddress).toBe('http://prometheus-operated.obs.svc:9090');
+    expect(
+      parseConfig(['--keda-prometheus-address', 'https://thanos.example:10902/prom'], env)
+        .kedaPrometheusAddress,
+    ).toBe('https://thanos.example:10902/prom');
+    for (const bad of ['prometheus:9090', 'ftp://prometheus:9090', 'http://user:pw@prometheus:9090', '']) {
+      expect(() => parseConfig(['--keda-prometheus-address', bad], {}), bad).toThrow(
+        /--keda-prometheus-address.*http\(s\):\/\/ URL of a Prometheus/,
+      );
+    }
+    expect(() => parseConfig([], { KUBELLAMA_KEDA_PROMETHEUS_ADDRESS: 'prometheus' })).toThrow(
+      /--keda-prometheus-address \(or its environment variable\)/,
+    );
+  });
+
   it('refuses bad values, naming the flag', () => {
     expect(() => parseConfig(['--sampling-ratio', '2'], {})).toThrow(/--sampling-ratio.*0 to 1/);
     expect(() => parseConfig(['--collector-endpoint', 'collector:4317'], {})).toThrow(

@@ -18,7 +18,11 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-export async function runOperator(kc: KubeConfig, namespace: string): Promise<RunningOperator> {
+export async function runOperator(
+  kc: KubeConfig,
+  namespace: string,
+  options: { kedaRecheckMs?: number; kedaPrometheusAddress?: string } = {},
+): Promise<RunningOperator> {
   const client = await KubeClient.fromKubeConfig(kc);
   const writes: string[] = [];
   const errors: unknown[] = [];
@@ -31,7 +35,9 @@ export async function runOperator(kc: KubeConfig, namespace: string): Promise<Ru
     defaults: {
       runtimeImages: { cpu: TEST_IMAGE, cuda: TEST_CUDA_IMAGE },
       telemetry: { endpoint: TEST_ENDPOINT, samplingRatio: 0.5 },
+      ...(options.kedaPrometheusAddress ? { kedaPrometheusAddress: options.kedaPrometheusAddress } : {}),
     },
+    ...(options.kedaRecheckMs !== undefined ? { kedaRecheckMs: options.kedaRecheckMs } : {}),
     namespaces: [namespace],
     concurrency: 2,
     observe: (event) => {
