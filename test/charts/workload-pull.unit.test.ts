@@ -6,7 +6,10 @@ import { quantityBytes, renderLlamaModelWorkload } from '../../charts/llama-mode
 import { RUNTIME_ENV, TERMINATION_MESSAGE_PATH } from '../../charts/runtime-contract.js';
 import type { LlamaModelSpec } from '../../operator/api/llama-model.js';
 
-function render(cache?: LlamaModelSpec['model']['cache']): V1Deployment {
+function render(
+  cache?: LlamaModelSpec['model']['cache'],
+  resources?: LlamaModelSpec['resources'],
+): V1Deployment {
   const objects = renderLlamaModelWorkload({
     name: 'm',
     namespace: 'ns',
@@ -16,6 +19,7 @@ function render(cache?: LlamaModelSpec['model']['cache']): V1Deployment {
       gpu: { count: 0, resourceName: 'nvidia.com/gpu' },
       runtime: { contextSize: 1024, parallel: 1, gpuLayers: 'auto', threads: 'auto', args: [], env: [] },
       telemetry: { detail: 'request', captureContent: false },
+      ...(resources ? { resources } : {}),
     },
     defaultImages: { cpu: 'runtime:1', cuda: 'runtime:1-cuda' },
     telemetry: { endpoint: 'http://c:4317', samplingRatio: 1 },
@@ -32,12 +36,16 @@ describe('the pull init container', () => {
     }
   });
 
-  it('gets spec.model.cache.size in bytes, and nothing without a cache claim', () => {
+  it('gets spec.model.cache.size in bytes, else the ephemeral-storage limit, else nothing', () => {
     const cacheEnv = (d: V1Deployment) =>
       d.spec!.template.spec!.initContainers![0]!.env?.find((e) => e.name === RUNTIME_ENV.modelCacheBytes)
         ?.value;
     expect(cacheEnv(render({ size: '1Mi' }))).toBe('1048576');
     expect(cacheEnv(render())).toBeUndefined();
+    // Without a claim, the emptyDir counts against the pod's ephemeral-storage limit: that bounds it.
+    const ephemeral = { limits: { 'ephemeral-storage': '2Gi' } };
+    expect(cacheEnv(render(undefined, ephemeral))).toBe(String(2 * 1024 ** 3));
+    expect(cacheEnv(render({ size: '1Mi' }, ephemeral))).toBe('1048576');
     // Only the pull reads it.
     const runtime = render({ size: '1Mi' }).spec!.template.spec!.containers[0]!;
     expect(runtime.env?.some((e) => e.name === RUNTIME_ENV.modelCacheBytes)).toBe(false);
