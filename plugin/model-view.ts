@@ -3,6 +3,9 @@ import { CONDITION } from '../operator/api/conditions.js';
 import type { ModelObject } from './llama-models.js';
 import { humanAge, shortSeconds } from './table.js';
 
+/** The replicas wanted: spec.replicas, or (autoscaled: unset) the pods the autoscaler made, or the default 1. */
+const desired = (model: ModelObject) => model.spec.replicas ?? model.status?.replicas ?? 1;
+
 const dash = (value: string | number | undefined) =>
   value === undefined || value === '' ? '-' : String(value);
 
@@ -15,7 +18,7 @@ export function listRow(model: ModelObject, now: number, wide: boolean): string[
   const created = model.metadata.creationTimestamp;
   const row = [
     model.metadata.name,
-    `${status.readyReplicas ?? 0}/${model.spec.replicas ?? 1}`,
+    `${status.readyReplicas ?? 0}/${desired(model)}`,
     dash(status.phase),
     dash(status.endpoint),
     performance ? performance.tokensPerSecond.toFixed(1) : '-',
@@ -53,7 +56,7 @@ export function progressLine(model: ModelObject): string {
         : `downloading (${megabytes(download.bytes)})`,
     );
   }
-  parts.push(`ready ${status.readyReplicas ?? 0}/${model.spec.replicas ?? 1}`);
+  parts.push(`ready ${status.readyReplicas ?? 0}/${desired(model)}`);
   // What moves (Progressing) and what needs a person (Degraded), with the operator's own words.
   for (const c of status.conditions ?? []) {
     if ((c.type === CONDITION.progressing || c.type === CONDITION.degraded) && c.status === 'True') {
