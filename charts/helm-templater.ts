@@ -37,13 +37,17 @@ export class HelmTemplater {
     );
   }
 
-  /** A map key: `key: <value>` only when `values` is set (non-empty); a map or list is written as YAML. */
+  /**
+   * A map key: `key: <value>` only when the value is set (non-empty); a scalar is written as it
+   * is, a map or list as YAML.
+   */
   optionalKey(key: string, valuesPath: string, scalar = false): string {
-    const body = scalar ? ` {{ . }}` : `\n${'{{- toYaml . | nindent INDENT2 }}'}`;
     return this.line((indent) =>
       [
         `${indent}{{- with ${valuesPath} }}`,
-        `${indent}${key}:${body.replace('INDENT2', String(indent.length + 2)).replace('\n', `\n${indent}`)}`,
+        scalar
+          ? `${indent}${key}: {{ . }}`
+          : `${indent}${key}:{{- toYaml . | nindent ${indent.length + 2} }}`,
         `${indent}{{- end }}`,
       ].join('\n'),
     );
