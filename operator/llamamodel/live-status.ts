@@ -68,10 +68,16 @@ export class LiveFieldWriter<F extends LiveField> {
     const last = this.written.get(key);
     if (last && last.resourceVersion === model.metadata.resourceVersion && last.value === text) return false;
     const { namespace, name } = model.metadata;
+    // A merge patch keeps the keys it does not mention: a key the new value lacks (an idle window's
+    // TTFT) is sent as null, or it would stay.
+    const patch =
+      value && cached
+        ? { ...Object.fromEntries(Object.keys(cached).map((k) => [k, null])), ...value }
+        : value;
     try {
       await this.client.patch(
         modelPath(namespace, name, 'status'),
-        { status: { [this.field]: value } },
+        { status: { [this.field]: patch } },
         'merge',
       );
     } catch (error) {
