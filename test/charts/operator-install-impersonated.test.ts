@@ -26,7 +26,8 @@ describe('operator calls as its ServiceAccount (RBAC + owner-reference admission
   const admin = (method: 'POST' | 'GET' | 'PATCH', path: string, body?: unknown, type?: string) =>
     kubeRequest(server!, method, path, body, type);
   const as =
-    (sa: string) => (method: 'POST' | 'GET' | 'PATCH' | 'PUT', path: string, body?: unknown, type?: string) =>
+    (sa: string) =>
+    (method: 'POST' | 'GET' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown, type?: string) =>
       kubeRequest(server!, method, path, body, type, {
         'Impersonate-User': `system:serviceaccount:${SYSTEM_NS}:${sa}`,
         'Impersonate-Group': [
@@ -185,6 +186,52 @@ describe('operator calls as its ServiceAccount (RBAC + owner-reference admission
       source: { component: OPERATOR },
     };
     expectStatus(await operator('POST', collectionPath(event as unknown as Manifest), event), 201, 'event');
+  });
+
+  it('applies, lists and deletes an owned HPA, and hands Deployment replicas over under a second field manager', async () => {
+    const operator = as(OPERATOR);
+    const path = '/apis/autoscaling/v2/horizontalpodautoscalers';
+    expectStatus(await operator('GET', path), 200, 'list HPAs');
+    expectStatus(await operator('GET', `${path}?watch=true&timeoutSeconds=1`), 200, 'watch HPAs');
+    const base = child('Deployment', {});
+    const hpa = {
+      ...base,
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gemma' },
+        minReplicas: 1,
+        maxReplicas: 3,
+        metrics: [
+          {
+            type: 'Pods',
+            pods: {
+              metric: { name: 'kubellama_requests_load' },
+              target: { type: 'AverageValue', averageValue: '4' },
+            },
+          },
+        ],
+      },
+    };
+    const hpaPath = `/apis/autoscaling/v2/namespaces/${MODELS_NS}/horizontalpodautoscalers/gemma`;
+    expectStatus(await operator('PATCH', `${hpaPath}${MANAGER}`, hpa, APPLY), 201, 'apply the HPA');
+    const handoff = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'gemma', namespace: MODELS_NS },
+      spec: { replicas: 1 },
+    };
+    expectStatus(
+      await operator(
+        'PATCH',
+        `/apis/apps/v1/namespaces/${MODELS_NS}/deployments/gemma?fieldManager=kubellama-autoscaler-handoff&force=true`,
+        handoff,
+        APPLY,
+      ),
+      200,
+      'replicas hand-off',
+    );
+    expectStatus(await operator('DELETE', hpaPath), 200, 'delete the HPA');
   });
 
   it('needs the finalizers rule: without it, admission refuses blockOwnerDeletion', async () => {

@@ -49,6 +49,11 @@ function operatorNeeds(operatorNs: string): Access[] {
     // status.download: the pull container's log tail; status.performance: /metrics through the pod proxy.
     ...each(['get'], '', 'pods', USER_NS, 'log'),
     ...each(['get'], '', 'pods', USER_NS, 'proxy'),
+    // spec.autoscaling: the model's HPA or KEDA ScaledObject, cached, applied, deleted when turned off.
+    ...each(['list', 'watch'], 'autoscaling', 'horizontalpodautoscalers', ''),
+    ...each(['create', 'patch', 'delete'], 'autoscaling', 'horizontalpodautoscalers'),
+    ...each(['list', 'watch'], 'keda.sh', 'scaledobjects', ''),
+    ...each(['create', 'patch', 'delete'], 'keda.sh', 'scaledobjects'),
     ...each(['create', 'patch'], '', 'events'),
     ...each(['get', 'create', 'update'], 'coordination.k8s.io', 'leases', operatorNs),
   ];
@@ -83,6 +88,12 @@ function forbidden(operatorNs: string): Access[] {
     ...each(['create', 'get'], '', 'pods', USER_NS, 'portforward'),
     ...each(['create', 'get'], '', 'pods', USER_NS, 'attach'),
     ...each(['get'], '', 'services', USER_NS, 'proxy'),
+    // Nothing on autoscalers beyond what the operator calls (no update, no other KEDA kind); it reads
+    // KEDA's presence from discovery, not from CRDs.
+    ...each(['update', 'deletecollection'], 'autoscaling', 'horizontalpodautoscalers'),
+    ...each(['update', 'deletecollection'], 'keda.sh', 'scaledobjects'),
+    ...each(['create', 'get'], 'keda.sh', 'scaledjobs'),
+    ...each(['get', 'list'], 'apiextensions.k8s.io', 'customresourcedefinitions', ''),
     ...each(['create'], 'apiextensions.k8s.io', 'customresourcedefinitions', ''),
   ];
 }

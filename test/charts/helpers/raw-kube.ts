@@ -58,7 +58,7 @@ export function collectionPath(object: ManifestObject): string {
 
 export function kubeRequest(
   server: KubeApiServer,
-  method: 'POST' | 'PATCH' | 'PUT' | 'GET',
+  method: 'POST' | 'PATCH' | 'PUT' | 'GET' | 'DELETE',
   path: string,
   body?: unknown,
   contentType = 'application/json',
