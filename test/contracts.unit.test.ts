@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as metricsContract from '../charts/metrics-contract.js';
 import * as operatorContract from '../charts/operator-contract.js';
+import * as pullProgressContract from '../charts/pull-progress-contract.js';
 import * as runtimeContract from '../charts/runtime-contract.js';
 import * as telemetryContract from '../charts/telemetry-contract.js';
 import * as workloadContract from '../charts/workload-contract.js';
@@ -95,6 +96,24 @@ const CONTRACTS: Contract[] = [
     sides: [
       { name: "the runtime's spans", paths: ['runtime/telemetry', 'runtime/server'] },
       { name: "the collector's pipeline", paths: ['charts/span-metrics.ts', 'charts/tail-sampling.ts'] },
+    ],
+  },
+  {
+    module: 'charts/pull-progress-contract.ts',
+    exports: pullProgressContract,
+    sides: [
+      {
+        name: "the pull command's progress lines",
+        paths: ['runtime/cli/pull-progress.ts'],
+        // The numbers are written by the contract's own printer, pullProgressFields().
+        usesAll: { PULL_PROGRESS: ['bytes', 'totalBytes', 'percent'] },
+      },
+      {
+        name: 'the operator reading them into status.download',
+        paths: ['operator/llamamodel/download-status.ts'],
+        // Read by the contract's own parser, lastPullProgress().
+        usesAll: { PULL_PROGRESS: ['message', 'bytes', 'totalBytes', 'percent'] },
+      },
     ],
   },
   {
