@@ -1,7 +1,9 @@
 // A private model mirror for the end-to-end suite: a CA made with openssl, a server certificate for the
 // node's IP signed by it, and a small Node https server (Range support, like a real mirror) run with
 // `nsenter --net=` inside the local cluster's network namespace, so Pods reach it at the node's IP and
-// nothing listens outside that namespace.
+// nothing listens outside that namespace. `sendSeconds` makes it a slow mirror: each answer's body goes
+// out in 20 pieces spread over that many seconds (bounded: a download never takes much longer), so a
+// test can watch the download's progress.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +22,9 @@ export interface ModelMirror {
 const SERVER = `
 import { createServer } from 'node:https';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
-const [cert, key, file, name, host, port] = process.argv.slice(2);
+const [cert, key, file, name, host, port, sendSeconds] = process.argv.slice(2);
+const sendMs = Number(sendSeconds) * 1000;
+const PIECES = 20;
 const size = statSync(file).size;
 createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
   console.log(JSON.stringify({ line: req.method + ' ' + req.url + ' ' + (req.headers.range ?? '') }));
@@ -32,7 +36,16 @@ createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) =>
   if (range) headers['content-range'] = 'bytes ' + start + '-' + end + '/' + size;
   res.writeHead(range ? 206 : 200, headers);
   if (req.method === 'HEAD') return res.end();
-  createReadStream(file, { start, end }).pipe(res);
+  if (!(sendMs > 0)) return createReadStream(file, { start, end }).pipe(res);
+  const body = readFileSync(file).subarray(start, end + 1);
+  let piece = 0;
+  const send = () => {
+    if (res.destroyed) return;
+    res.write(body.subarray(Math.floor((body.length * piece) / PIECES), Math.floor((body.length * (piece + 1)) / PIECES)));
+    if (++piece >= PIECES) return res.end();
+    setTimeout(send, sendMs / PIECES);
+  };
+  send();
 }).listen(Number(port), host, () => console.log(JSON.stringify({ listening: true })));
 `;
 
@@ -112,6 +125,7 @@ export async function startModelMirror(
   file: string,
   name: string,
   port = 8443,
+  options: { sendSeconds?: number } = {},
 ): Promise<ModelMirror> {
   const ip = NODE_NETWORK.nodeIp;
   const certs = makeCertificates(dir, ip);
@@ -130,6 +144,7 @@ export async function startModelMirror(
       name,
       ip,
       String(port),
+      String(options.sendSeconds ?? 0),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
