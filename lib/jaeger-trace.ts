@@ -39,13 +39,18 @@ export function traceStart(trace: JaegerTrace): number {
 }
 
 /**
- * The newest of a service's traces in the last `lookbackHours` (Jaeger's search answers at most
- * `limit`, in no promised order: sorted here), or undefined when it has none.
+ * The newest of a service's traces in the last `lookbackHours` that have a span with every tag in
+ * `tags` (Jaeger's search answers at most `limit`, in no promised order: sorted here), or undefined
+ * when it has none.
  */
 export async function fetchNewestTrace(
   jaegerUrl: string,
   service: string,
-  { limit = 100, lookbackHours = 48 }: { limit?: number; lookbackHours?: number } = {},
+  {
+    tags = {},
+    limit = 100,
+    lookbackHours = 48,
+  }: { tags?: Readonly<Record<string, string>>; limit?: number; lookbackHours?: number } = {},
 ): Promise<JaegerTrace | undefined> {
   const end = Date.now() * 1000;
   const query = new URLSearchParams({
@@ -53,6 +58,7 @@ export async function fetchNewestTrace(
     limit: String(limit),
     start: String(end - lookbackHours * 3_600_000_000),
     end: String(end),
+    ...(Object.keys(tags).length > 0 ? { tags: JSON.stringify(tags) } : {}),
   });
   const response = await fetch(`${jaegerUrl}/api/traces?${query}`);
   if (!response.ok) {

@@ -3,6 +3,13 @@
 // address a trace link points at.
 import { CoreV1Api, type KubeConfig, type V1Service } from '@kubernetes/client-node';
 import { JAEGER_PORTS, JAEGER_SERVICE } from '../charts/jaeger-config.js';
+import { fetchNewestTrace, type JaegerTrace, traceStart } from '../lib/jaeger-trace.js';
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  GEN_AI_OPERATION_CHAT,
+  GEN_AI_OPERATION_EMBEDDINGS,
+  GEN_AI_OPERATION_TEXT_COMPLETION,
+} from '../runtime/telemetry/semconv.js';
 import { isNotFound, PluginError, request } from './errors.js';
 import { isReady } from './pods.js';
 import { forwardToPod, type LocalForward } from './port-forward.js';
@@ -58,4 +65,33 @@ export async function forwardJaegerQuery(kc: KubeConfig, namespace: string): Pro
   if (podPort === undefined)
     throw new PluginError(`${where}: pod ${pod.metadata.name} has no port "${target}"`);
   return forwardToPod(kc, namespace, pod.metadata.name, podPort);
+}
+
+/** The operations of a model request; a model's other traces (probes, /metrics reads, the model load) carry none. */
+const OPERATIONS = [GEN_AI_OPERATION_CHAT, GEN_AI_OPERATION_TEXT_COMPLETION, GEN_AI_OPERATION_EMBEDDINGS];
+
+/**
+ * The newest trace of a request to the model (chat, completion or embeddings): searched by the GenAI
+ * operation tag, so that the probes' and scrapes' traces never hide it, in the last hour first and
+ * then the last two days.
+ */
+export async function newestRequestTrace(
+  jaegerUrl: string,
+  service: string,
+): Promise<JaegerTrace | undefined> {
+  for (const lookbackHours of [1, 48]) {
+    const found = await Promise.all(
+      OPERATIONS.map((operation) =>
+        fetchNewestTrace(jaegerUrl, service, {
+          tags: { [ATTR_GEN_AI_OPERATION_NAME]: operation },
+          lookbackHours,
+        }),
+      ),
+    );
+    const newest = found
+      .filter((trace): trace is JaegerTrace => trace !== undefined)
+      .sort((a, b) => traceStart(b) - traceStart(a))[0];
+    if (newest) return newest;
+  }
+  return undefined;
 }

@@ -5,17 +5,11 @@
 import { Command } from 'commander';
 import { SYSTEM_NAMESPACE } from '../../charts/images.js';
 import { modelServiceName } from '../../charts/llama-model-env.js';
-import {
-  fetchJaegerTrace,
-  fetchNewestTrace,
-  formatTraceTree,
-  type JaegerTrace,
-  traceStart,
-} from '../../lib/jaeger-trace.js';
+import { fetchJaegerTrace, formatTraceTree, type JaegerTrace, traceStart } from '../../lib/jaeger-trace.js';
 import { PluginError } from '../errors.js';
 import { oneOf } from '../flags.js';
 import { println } from '../io.js';
-import { forwardJaegerQuery } from '../jaeger.js';
+import { forwardJaegerQuery, newestRequestTrace } from '../jaeger.js';
 import type { CommandContext } from './context.js';
 
 interface TraceOptions {
@@ -34,7 +28,10 @@ export function traceCommand(ctx: CommandContext): Command {
     )
     .argument('<name>', 'the LlamaModel')
     .argument('[trace-id]', 'a trace id (32 hex digits), as kubectl llama chat prints it')
-    .option('--last', 'the newest trace of the model (the default without a trace id)')
+    .option(
+      '--last',
+      'the newest trace of a request to the model: chat, completion or embeddings (the default without a trace id)',
+    )
     .option('--jaeger <url>', 'Jaeger query address (default: the installed Jaeger, through a port-forward)')
     .option(
       '--system-namespace <namespace>',
@@ -60,7 +57,7 @@ export function traceCommand(ctx: CommandContext): Command {
       try {
         trace = traceId
           ? await fetchJaegerTrace(jaeger, traceId)
-          : await fetchNewestTrace(jaeger, service).catch((error: Error) => {
+          : await newestRequestTrace(jaeger, service).catch((error: Error) => {
               throw new PluginError(
                 `cannot search Jaeger at ${jaeger}: ${(error.cause as Error | undefined)?.message ?? error.message}`,
               );
@@ -72,7 +69,7 @@ export function traceCommand(ctx: CommandContext): Command {
         throw new PluginError(
           traceId
             ? `Jaeger has no trace ${traceId} (spans arrive a few seconds after a request; sampled out by the collector's tail sampling?)`
-            : `Jaeger has no trace of service "${service}" in the last 48 h: send the model a request (kubectl llama chat ${name})`,
+            : `Jaeger has no trace of a request to service "${service}" in the last 48 h: send the model one (kubectl llama chat ${name})`,
         );
       }
       if (options.output === 'json') {

@@ -26,6 +26,7 @@ import {
 import { buildLocalImages, type LocalImages } from '../harness/local-images.js';
 import { podmanSkipReason } from '../harness/podman.js';
 import { waitFor } from '../harness/wait.js';
+import { pluginProcess } from '../plugin/support/plugin-io.js';
 import { writeTinyModel } from '../tools/tiny-model/tiny-llama.js';
 import { bundleChatClient, type PortForward, portForward } from './support/cluster-tools.js';
 import { type ModelMirror, startModelMirror } from './support/model-server.js';
@@ -338,6 +339,42 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     expect(String(tags['k8s.pod.start_time'])).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(tags['k8s.pod.label.app.kubernetes.io/instance']).toBe(MODEL);
   }, 120_000);
+
+  it("kubectl llama: chat through the API server's pod port-forward prints the answer and its trace id, trace --last the tree, logs and ls the model", async () => {
+    const env = { KUBECONFIG: cluster!.kubeconfigPath };
+    const t0 = Date.now();
+    const chatted = await pluginProcess(
+      ['chat', MODEL, '-n', NS, '--prompt', 'Hello from kubectl llama', '--max-tokens', '32'],
+      env,
+    );
+    timings['kubectl llama chat --prompt (process, port-forward)'] = seconds(Date.now() - t0);
+    expect(chatted.code, chatted.stderr).toBe(0);
+    // The installed Jaeger is found: the link, and how to open it.
+    const [, traceId] =
+      /^trace ([0-9a-f]{32}) {2}http:\/\/localhost:16686\/trace\/\1$/m.exec(chatted.stdout) ?? [];
+    expect(traceId, chatted.stdout).toBeDefined();
+    expect(chatted.stdout.split(`\ntrace ${traceId}`)[0]!.trim().length).toBeGreaterThan(0);
+    expect(chatted.stderr).toContain(`port-forward service/${JAEGER_SERVICE} ${JAEGER_PORTS.query}`);
+    await waitTrace(traceId!, (t) => t.spans.some((s) => s.operationName === 'POST /v1/chat/completions'));
+    // Jaeger reached through the same port-forward mechanism, no --jaeger.
+    const traced = await pluginProcess(['trace', MODEL, '--last', '-n', NS], env);
+    expect(traced.code, traced.stderr).toBe(0);
+    expect(traced.stdout.split('\n')[0]).toMatch(`trace ${traceId}  `);
+    expect(traced.stdout).toMatch(new RegExp(`^POST /v1/chat/completions  [0-9.]+ ms  \\(${MODEL}\\)$`, 'm'));
+    expect(traced.stdout).toMatch(new RegExp(`^(├|└)─ chat ${MODEL}  [0-9.]+ ms`, 'm'));
+    console.log(
+      `[e2e] kubectl llama chat:\n${chatted.stdout}[e2e] kubectl llama trace --last:\n${traced.stdout}`,
+    );
+    const logs = await pluginProcess(['logs', MODEL, '-n', NS, '--tail', '3'], env);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout.trim().split('\n')).toHaveLength(3);
+    const pull = await pluginProcess(['logs', MODEL, '-n', NS, '-c', 'pull'], env);
+    expect(pull.code, pull.stderr).toBe(0);
+    const listed = await pluginProcess(['ls', '-n', NS], env);
+    expect(listed.stdout).toMatch(
+      new RegExp(`^${MODEL} {3,}1/1 {3,}Ready {3,}http://${MODEL}\\.${NS}\\.svc`, 'm'),
+    );
+  }, 240_000);
 
   it("has the operator's reconcile traces in Jaeger", async () => {
     const traces = await waitFor(

@@ -7,10 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { fetchNewestTrace } from '../../lib/jaeger-trace.js';
 import { chatSession } from '../../plugin/chat-session.js';
 import { traceLink } from '../../plugin/jaeger.js';
 import type { RuntimeServer } from '../../runtime/server/runtime-server.js';
-import { type Jaeger, startJaeger } from '../harness/index.js';
+import { type Jaeger, startJaeger, waitFor } from '../harness/index.js';
 import {
   createTestNamespace,
   printKubeLogsOnFailure,
@@ -113,9 +114,20 @@ describe('kubectl llama chat (client side) and trace, on a real runtime and Jaeg
   });
 
   it('trace --last prints the newest trace of the model as a tree with durations', async () => {
-    await server.telemetry.forceFlush();
     const newest = traceIds.at(-1)!;
+    await server.telemetry.forceFlush();
     await jaeger.waitForTrace(newest, { minSpans: 6 });
+    // A probe and a /metrics read after the chat: traces of their own, newer, that --last passes over.
+    for (const path of ['/readyz', '/metrics'])
+      expect((await fetch(`${server.url}${path}`)).status).toBe(200);
+    await server.telemetry.forceFlush();
+    await waitFor(
+      async () => {
+        const any = await fetchNewestTrace(jaeger.queryUrl, name);
+        return any && any.traceID !== newest && !traceIds.includes(any.traceID);
+      },
+      { description: 'the probe traces in Jaeger', timeoutMs: 20_000 },
+    );
     const result = await plugin(['trace', name, '--last', '-n', ns, '--jaeger', jaeger.queryUrl], env);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -158,7 +170,7 @@ describe('kubectl llama chat (client side) and trace, on a real runtime and Jaeg
     const none = await plugin(['trace', 'silent', '-n', ns, '--jaeger', jaeger.queryUrl], env);
     expect(none.code).toBe(1);
     expect(none.stderr).toBe(
-      'error: Jaeger has no trace of service "silent" in the last 48 h: send the model a request (kubectl llama chat silent)\n',
+      'error: Jaeger has no trace of a request to service "silent" in the last 48 h: send the model one (kubectl llama chat silent)\n',
     );
     const unknown = await plugin(['trace', name, '0'.repeat(32), '-n', ns, '--jaeger', jaeger.queryUrl], env);
     expect(unknown.stderr).toMatch(`error: Jaeger has no trace ${'0'.repeat(32)} `);
