@@ -1,8 +1,10 @@
 // spec.autoscaling, pure parts: what the workload construct renders (HPA or ScaledObject, the
 // Deployment without replicas), the KEDA query's pod match, the desired replicas status counts, and
 // the operator's hand-off and stale-object decisions.
+import { readFileSync } from 'node:fs';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { LOAD_METRIC, loadQuery, REPLICAS_OWNER_ANNOTATION } from '../../charts/llama-model-autoscaler.js';
 import { renderLlamaModelWorkload } from '../../charts/llama-model-workload.js';
 import { RUNTIME_METRICS } from '../../charts/metrics-contract.js';
@@ -90,6 +92,27 @@ describe('spec.autoscaling rendering', () => {
     expect(pods.test('chat-7d9f8b6c5d-x2x9k')).toBe(true);
     expect(pods.test('chat-canary-7d9f8b6c5d-x2x9k')).toBe(false);
     expect(pods.test('chatbot-7d9f8b6c5d-x2x9k')).toBe(false);
+  });
+});
+
+describe('operator/README.md, "Autoscaling"', () => {
+  const readme = readFileSync(new URL('../../operator/README.md', import.meta.url), 'utf8');
+
+  it('the prometheus-adapter rule serves the metric the HPA asks for, and the KEDA query is the one rendered', () => {
+    const block = /```yaml\n(\s*rules:\n[\s\S]*?)\s*```/.exec(readme)?.[1] ?? '';
+    const indent = /^\s*/.exec(block)?.[0].length ?? 0;
+    const rules = parse(
+      block
+        .split('\n')
+        .map((line) => line.slice(indent))
+        .join('\n'),
+    ) as {
+      rules: { custom: Array<{ seriesQuery: string; name: { as: string }; metricsQuery: string }> };
+    };
+    const [rule] = rules.rules.custom;
+    expect(rule?.seriesQuery).toBe(`${LOAD_METRIC}{namespace!="",pod!=""}`);
+    expect(rule?.name.as).toBe(LOAD_METRIC);
+    expect(readme).toContain(`\`${loadQuery('NS', 'MODEL')}\``);
   });
 });
 
