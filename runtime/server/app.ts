@@ -1,6 +1,6 @@
 // The HTTP app: tracing and auth hooks, the routes, and one error handler that renders every
 // failure (ours, fastify's, unexpected ones) in OpenAI's error shape.
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { RUNTIME_PATHS } from '../../charts/runtime-contract.js';
 import { ATTR_ERROR_TYPE } from '../telemetry/semconv.js';
 import type { AppContext } from './app-context.js';
@@ -63,9 +63,26 @@ function fromFastify(error: FastifyError): ApiError | undefined {
   return undefined;
 }
 
+/**
+ * The router's own refusals, which never reach the error handler: a path that is not valid
+ * percent-encoding, a path parameter over the router's length limit (found by fuzzing: fastify
+ * answered them in its own shape).
+ */
+function fromRouter(error: FastifyError): ApiError {
+  if (error.code === 'FST_ERR_BAD_URL')
+    return new ApiError('invalid_url', `The request path is not valid percent-encoding: ${error.message}.`);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return new ApiError('uri_too_long', `A segment of the request path is too long: ${error.message}.`);
+  return new ApiError('server_error', 'The server had an error while processing your request.');
+}
+
 export function buildApp(context: AppContext, options: AppOptions = {}): FastifyInstance {
   const app = Fastify({
     logger: false,
+    frameworkErrors: (error, _request, reply) => {
+      const apiError = fromRouter(error);
+      (reply as FastifyReply).code(apiError.status).send(apiError.toJSON());
+    },
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
     return503OnClosing: true,
   });

@@ -60,6 +60,12 @@ const FORMATS = new Set(['date-time', 'time', 'date']);
 const SCALAR_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null']);
 /** zod's `.int()` writes these bounds; every integer JSON.parse returns exactly lies within them. */
 const SAFE_INTEGER_BOUND = Number.MAX_SAFE_INTEGER;
+/**
+ * Deepest schema nesting accepted: far beyond real schemas (OpenAI allows 10 levels), far below
+ * node-llama-cpp's 512 grammar scopes and the stack its recursive builders use (found by fuzzing:
+ * a schema 2,000 levels deep was a 500).
+ */
+const MAX_SCHEMA_DEPTH = 64;
 
 type Json = Record<string, unknown>;
 type Defs = ReadonlyMap<string, unknown>;
@@ -136,7 +142,38 @@ function nonNegativeInt(schema: Json, keyword: string, param: string): void {
     invalid(`${param}.${keyword}`, 'expected a non-negative integer');
 }
 
-function check(schema: unknown, param: string, defs: Defs): GbnfJsonSchema {
+/**
+ * A chain of `$ref`s (through `anyOf` branches) that comes back to a definition before writing any
+ * value: left recursion, which llama.cpp's grammar parser refuses (found by fuzzing: a 500).
+ * Depth-first over definition names; `clean` holds the names already seen to end.
+ */
+function leftRecursion(
+  schema: unknown,
+  scope: Defs,
+  chain: string[],
+  clean: Set<string>,
+): string[] | undefined {
+  if (!isObject(schema)) return undefined;
+  if (typeof schema.$ref === 'string' && schema.$ref.startsWith('#/$defs/')) {
+    const name = schema.$ref.slice(8);
+    if (chain.includes(name)) return [...chain, name];
+    if (clean.has(name)) return undefined;
+    const found = leftRecursion(scope.get(name), scope, [...chain, name], clean);
+    if (!found) clean.add(name);
+    return found;
+  }
+  if (Array.isArray(schema.anyOf)) {
+    for (const branch of schema.anyOf) {
+      const found = leftRecursion(branch, scope, chain, clean);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function check(schema: unknown, param: string, defs: Defs, depth: number): GbnfJsonSchema {
+  if (depth > MAX_SCHEMA_DEPTH)
+    invalid(param, `nested more than ${MAX_SCHEMA_DEPTH} schemas deep, more than the grammar builder takes`);
   if (!isObject(schema)) invalid(param, 'expected a JSON object');
   const scope = new Map(defs);
   if ('$defs' in schema) {
@@ -154,7 +191,7 @@ function check(schema: unknown, param: string, defs: Defs): GbnfJsonSchema {
   if ('$defs' in schema) {
     const $defs: Json = {};
     for (const [name, def] of Object.entries(schema.$defs as Json))
-      $defs[name] = check(def, `${param}.$defs.${name}`, scope);
+      $defs[name] = check(def, `${param}.$defs.${name}`, scope, depth + 1);
     out.$defs = $defs;
   }
   switch (kind) {
@@ -166,13 +203,19 @@ function check(schema: unknown, param: string, defs: Defs): GbnfJsonSchema {
           `${param}.$ref`,
           `${JSON.stringify(ref)} must point into an enclosing '$defs' ('#/$defs/<name>')`,
         );
+      const cycle = leftRecursion(schema, scope, [], new Set());
+      if (cycle)
+        invalid(
+          `${param}.$ref`,
+          `the references ${cycle.join(' → ')} come back without writing a value (left recursion), which no grammar can generate`,
+        );
       break;
     }
     case 'anyOf': {
       if (!Array.isArray(schema.anyOf) || schema.anyOf.length === 0)
         invalid(`${param}.anyOf`, 'expected a non-empty array of schemas');
       delete out.anyOf;
-      out.oneOf = schema.anyOf.map((branch, i) => check(branch, `${param}.anyOf[${i}]`, scope));
+      out.oneOf = schema.anyOf.map((branch, i) => check(branch, `${param}.anyOf[${i}]`, scope, depth + 1));
       break;
     }
     case 'const':
@@ -188,7 +231,7 @@ function check(schema: unknown, param: string, defs: Defs): GbnfJsonSchema {
       if (!isObject(properties)) invalid(`${param}.properties`, 'expected an object');
       const checked: Json = {};
       for (const [name, property] of Object.entries(properties))
-        checked[name] = check(property, `${param}.properties.${name}`, scope);
+        checked[name] = check(property, `${param}.properties.${name}`, scope, depth + 1);
       if ('properties' in schema) out.properties = checked;
       if (schema.required !== undefined) {
         if (!Array.isArray(schema.required) || !schema.required.every((r) => typeof r === 'string'))
@@ -200,7 +243,7 @@ function check(schema: unknown, param: string, defs: Defs): GbnfJsonSchema {
       }
       const additional = schema.additionalProperties;
       if (additional !== undefined && typeof additional !== 'boolean')
-        out.additionalProperties = check(additional, `${param}.additionalProperties`, scope);
+        out.additionalProperties = check(additional, `${param}.additionalProperties`, scope, depth + 1);
       nonNegativeInt(schema, 'minProperties', param);
       nonNegativeInt(schema, 'maxProperties', param);
       const count = Object.keys(properties).length;
@@ -213,13 +256,13 @@ function check(schema: unknown, param: string, defs: Defs): GbnfJsonSchema {
     case 'array': {
       if (schema.items !== undefined) {
         if (typeof schema.items === 'boolean') refuse(param, 'items', 'expected a schema');
-        out.items = check(schema.items, `${param}.items`, scope);
+        out.items = check(schema.items, `${param}.items`, scope, depth + 1);
       }
       if (schema.prefixItems !== undefined) {
         if (!Array.isArray(schema.prefixItems))
           invalid(`${param}.prefixItems`, 'expected an array of schemas');
         out.prefixItems = schema.prefixItems.map((item, i) =>
-          check(item, `${param}.prefixItems[${i}]`, scope),
+          check(item, `${param}.prefixItems[${i}]`, scope, depth + 1),
         );
       }
       nonNegativeInt(schema, 'minItems', param);
@@ -257,5 +300,5 @@ function check(schema: unknown, param: string, defs: Defs): GbnfJsonSchema {
  * the grammar from. Throws an ApiError (400) naming the keyword's path under `param`.
  */
 export function checkJsonSchema(schema: unknown, param: string): GbnfJsonSchema {
-  return check(schema, param, new Map());
+  return check(schema, param, new Map(), 0);
 }

@@ -22,7 +22,11 @@ function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-function describe(value: unknown): string {
+/**
+ * A value from a request, as an error message shows it: containers by kind only (a deeply nested
+ * one overflows JSON.stringify's stack — found by fuzzing).
+ */
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : JSON.stringify(value);
@@ -42,7 +46,7 @@ function toApiError(issue: z.core.$ZodIssue, body: unknown, fields: Fields): Api
         return new ApiError('missing_required_parameter', `Missing required parameter: '${param}'.`, param);
       return new ApiError(
         'invalid_type',
-        `Invalid type for '${param}': expected ${issue.expected}, but got ${describe(value)}.`,
+        `Invalid type for '${param}': expected ${issue.expected}, but got ${describeValue(value)}.`,
         param,
       );
     case 'too_small':
@@ -51,14 +55,14 @@ function toApiError(issue: z.core.$ZodIssue, body: unknown, fields: Fields): Api
       const what = Array.isArray(value) ? `expected ${bound} items` : `expected a value ${bound}`;
       return new ApiError(
         'invalid_value',
-        `Invalid value for '${param}': ${what}, but got ${describe(Array.isArray(value) ? value.length : value)}.`,
+        `Invalid value for '${param}': ${what}, but got ${describeValue(Array.isArray(value) ? value.length : value)}.`,
         param,
       );
     }
     case 'invalid_value':
       return new ApiError(
         'invalid_value',
-        `Invalid value for '${param}': ${describe(value)}; supported values are ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.`,
+        `Invalid value for '${param}': ${describeValue(value)}; supported values are ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.`,
         param,
       );
     case 'invalid_union': {
@@ -66,7 +70,7 @@ function toApiError(issue: z.core.$ZodIssue, body: unknown, fields: Fields): Api
       if ('options' in issue && Array.isArray(issue.options)) {
         return new ApiError(
           'invalid_value',
-          `Invalid value for '${param}': ${describe(value)}; supported values are ${issue.options.map((v) => JSON.stringify(v)).join(', ')}.`,
+          `Invalid value for '${param}': ${describeValue(value)}; supported values are ${issue.options.map((v) => JSON.stringify(v)).join(', ')}.`,
           param,
         );
       }
@@ -78,7 +82,7 @@ function toApiError(issue: z.core.$ZodIssue, body: unknown, fields: Fields): Api
         const path = near.path.length >= issue.path.length ? near.path : [...issue.path, ...near.path];
         return toApiError({ ...near, path } as z.core.$ZodIssue, body, fields);
       }
-      return new ApiError('invalid_type', `Invalid type for '${param}': got ${describe(value)}.`, param);
+      return new ApiError('invalid_type', `Invalid type for '${param}': got ${describeValue(value)}.`, param);
     }
     default:
       return new ApiError('invalid_value', `Invalid value for '${param}': ${issue.message}.`, param);
@@ -87,7 +91,10 @@ function toApiError(issue: z.core.$ZodIssue, body: unknown, fields: Fields): Api
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown, fields: Fields = {}): z.infer<S> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ApiError('invalid_type', `The request body must be a JSON object, but got ${describe(body)}.`);
+    throw new ApiError(
+      'invalid_type',
+      `The request body must be a JSON object, but got ${describeValue(body)}.`,
+    );
   }
   if (Object.keys(fields).length > 0) {
     const unknown = unknownField(body, fields);

@@ -86,6 +86,38 @@ describe('checkJsonSchema', () => {
     expect(refusal(schema)).toEqual({ code, param });
   });
 
+  // Found by fuzzing (test/reliability/fuzz-runtime.test.ts): both were 500s.
+  it('refuses nesting deeper than the grammar builder takes, at the first level too deep', () => {
+    const nested = (depth: number): unknown =>
+      depth === 0 ? { type: 'string' } : { type: 'object', properties: { a: nested(depth - 1) } };
+    expect(refusal(nested(64))).toBeUndefined();
+    expect(refusal(nested(5_000))).toEqual({
+      code: 'invalid_value',
+      param: `s${'.properties.a'.repeat(65)}`,
+    });
+  });
+
+  it('refuses $ref chains that come back without writing a value (left recursion)', () => {
+    expect(
+      refusal({ $defs: { x: { $ref: '#/$defs/y' }, y: { $ref: '#/$defs/x' } }, $ref: '#/$defs/x' }),
+    ).toEqual({ code: 'invalid_value', param: 's.$defs.x.$ref' });
+    expect(
+      refusal({ $defs: { n: { anyOf: [{ $ref: '#/$defs/n' }, { type: 'string' }] } }, $ref: '#/$defs/n' }),
+    ).toEqual({ code: 'invalid_value', param: 's.$defs.n.anyOf[0].$ref' });
+    // Recursion through an object writes a value first: a tree is fine.
+    expect(
+      refusal({
+        $defs: {
+          node: {
+            type: 'object',
+            properties: { next: { anyOf: [{ $ref: '#/$defs/node' }, { type: 'null' }] } },
+          },
+        },
+        $ref: '#/$defs/node',
+      }),
+    ).toBeUndefined();
+  });
+
   it('accepts annotations and the three string formats', () => {
     for (const format of ['date', 'time', 'date-time'])
       expect(

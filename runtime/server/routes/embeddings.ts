@@ -16,7 +16,7 @@ import type { AppContext } from '../app-context.js';
 import { engineApiError } from '../engine-errors.js';
 import { ApiError } from '../errors.js';
 import type { FieldRule } from '../request-fields.js';
-import { parseBody } from '../validate.js';
+import { describeValue, parseBody } from '../validate.js';
 import { checkModel } from './sampling.js';
 
 export const EMBEDDINGS_PATH = `${RUNTIME_PATHS.openAiBase}/embeddings`;
@@ -35,7 +35,7 @@ const embeddingsRequest = z.object({
 });
 
 /** Every field OpenAI's embeddings endpoint defines; any other is refused (unknown_parameter). */
-const EMBEDDINGS_FIELDS: Readonly<Record<string, FieldRule>> = {
+export const EMBEDDINGS_FIELDS: Readonly<Record<string, FieldRule>> = {
   model: { use: 'honoured', note: 'must name the served model (its alias)' },
   input: { use: 'honoured', note: 'a string, strings, token ids or arrays of token ids; at most 2048 items' },
   encoding_format: { use: 'honoured', note: 'float or base64 (little-endian float32)' },
@@ -59,7 +59,7 @@ function tokenArray(value: unknown[], param: string, tokenizer: ModelTokenizer):
     if (!isTokenId(token) || !tokenizer.isValidToken(token)) {
       throw new ApiError(
         'invalid_value',
-        `Invalid value for '${param}[${j}]': ${JSON.stringify(token)} is not a token id of this model (0 to ${tokenizer.vocabularySize - 1}).`,
+        `Invalid value for '${param}[${j}]': ${describeValue(token)} is not a token id of this model (0 to ${tokenizer.vocabularySize - 1}).`,
         `${param}[${j}]`,
       );
     }
