@@ -101,6 +101,12 @@ export interface LocalCluster {
   loadImage(ref: string): Promise<void>;
   /** Sets the Node's capacity and allocatable `nvidia.com/gpu` to `count`. */
   addFakeGpus(count: number): Promise<void>;
+  /**
+   * Stops the API server (SIGTERM, SIGKILL after 15 s) and starts it again with the same flags,
+   * certificates and etcd, as a control-plane upgrade or crash does; resolves with the ms it was
+   * away once /readyz answers again.
+   */
+  restartApiServer(): Promise<number>;
   /** Runs the built kubectl with the admin kubeconfig; resolves to its stdout, throws with its stderr. */
   kubectl(args: readonly string[], options?: { input?: string; timeoutMs?: number }): Promise<string>;
   /** GET on the API server as admin, parsed JSON (throws on a non-2xx status). */
@@ -548,6 +554,15 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         '-p',
         JSON.stringify({ status: { capacity: gpus, allocatable: gpus } }),
       ]);
+    },
+    async restartApiServer() {
+      const old = named('kube-apiserver');
+      if (!old) throw new Error('restartApiServer: the cluster has no kube-apiserver (stopped?)');
+      const t0 = Date.now();
+      await old.stop(15_000);
+      processes.splice(processes.indexOf(old), 1);
+      await startApiServer(dir, logDir, auth, track, options.apiServerArgs);
+      return Date.now() - t0;
     },
     kubectl,
     apiGet,

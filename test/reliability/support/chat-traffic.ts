@@ -37,6 +37,10 @@ export interface ChatOptions {
   readonly stream: boolean;
   readonly maxTokens: number;
   readonly prompt?: string;
+  /** `completions` sends `prompt` to /v1/completions. @default 'chat' */
+  readonly api?: 'chat' | 'completions';
+  /** @default the server's */
+  readonly temperature?: number;
   /** The whole request's bound (connect, headers and body). */
   readonly deadlineMs: number;
   /** Aborts the request (outcome 'cancelled'). */
@@ -45,7 +49,7 @@ export interface ChatOptions {
   readonly onFirstToken?: () => void;
 }
 
-/** `baseUrl` is the runtime's root (`http://host:port`); the request goes to /v1/chat/completions. */
+/** `baseUrl` is the runtime's root (`http://host:port`); the request goes to /v1/chat/completions or /v1/completions. */
 export async function chatCompletion(baseUrl: string, options: ChatOptions): Promise<ChatResult> {
   const t0 = performance.now();
   const deadline = AbortSignal.timeout(options.deadlineMs);
@@ -57,14 +61,17 @@ export async function chatCompletion(baseUrl: string, options: ChatOptions): Pro
   };
   let response: Response;
   try {
-    response = await fetch(`${baseUrl}/v1/chat/completions`, {
+    const prompt = options.prompt ?? 'Tell me a long story about a lighthouse.';
+    const completions = options.api === 'completions';
+    response = await fetch(`${baseUrl}/v1/${completions ? 'completions' : 'chat/completions'}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         model: options.model,
-        messages: [{ role: 'user', content: options.prompt ?? 'Tell me a long story about a lighthouse.' }],
+        ...(completions ? { prompt } : { messages: [{ role: 'user', content: prompt }] }),
         max_tokens: options.maxTokens,
         stream: options.stream,
+        ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
       }),
       signal,
     });
@@ -125,10 +132,10 @@ export async function chatCompletion(baseUrl: string, options: ChatOptions): Pro
           continue;
         }
         const event = JSON.parse(data) as {
-          choices?: { delta?: { content?: string }; finish_reason?: string | null }[];
+          choices?: { delta?: { content?: string }; text?: string; finish_reason?: string | null }[];
         };
         const choice = event.choices?.[0];
-        if (choice?.delta?.content) {
+        if (choice?.delta?.content || choice?.text) {
           if (ttftMs === undefined) {
             ttftMs = since();
             options.onFirstToken?.();
