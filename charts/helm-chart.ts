@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import { type App, Yaml } from 'cdk8s';
-import { stringify } from 'yaml';
+import { Document, isMap, type Scalar, stringify } from 'yaml';
 import packageJson from '../package.json' with { type: 'json' };
 import { helmNotes } from './helm-notes.js';
 import { HelmTemplater } from './helm-templater.js';
@@ -187,6 +187,23 @@ function projectLinks(): { home?: string; sources?: string[] } {
   };
 }
 
+/** values.yaml with each key's schema description as the comment above it (what `helm show values` shows). */
+function commentedValues(values: Record<string, unknown>): string {
+  const document = new Document(values);
+  const comment = (node: unknown, schema: Record<string, unknown> | undefined) => {
+    if (!isMap(node) || !schema) return;
+    const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+    for (const pair of node.items) {
+      const key = pair.key as Scalar;
+      const property = properties?.[String(key.value)];
+      if (typeof property?.description === 'string') key.commentBefore = ` ${property.description}`;
+      comment(pair.value, property);
+    }
+  };
+  comment(document.contents, HELM_VALUES_SCHEMA);
+  return document.toString();
+}
+
 /** The template files of the install and monitoring charts, each with its alternatives. */
 function templateFiles(images: Readonly<Record<ImageKey, string>>) {
   const app = installApp({ namespace: NAMESPACE, images });
@@ -359,7 +376,7 @@ export function writeHelmChart(outDir: string, images: Readonly<Record<ImageKey,
       ...projectLinks(),
     }),
   );
-  writeFileSync(join(chartDir, 'values.yaml'), stringify(values));
+  writeFileSync(join(chartDir, 'values.yaml'), commentedValues(values));
   writeFileSync(join(chartDir, 'values.schema.json'), `${JSON.stringify(HELM_VALUES_SCHEMA, null, 2)}\n`);
   return chartDir;
 }

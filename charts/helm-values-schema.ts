@@ -14,17 +14,25 @@ const object = (properties: Record<string, Schema>, extra: Schema = {}): Schema 
   ...extra,
 });
 
+/** A schema with its description: also the comment above the key in values.yaml. */
+const doc = (description: string, schema: Schema): Schema => ({ description, ...schema });
+
 const quantities: Schema = {
   type: 'object',
   additionalProperties: { type: ['string', 'number'], pattern: QUANTITY_PATTERN },
 };
-const resources = object({ requests: quantities, limits: quantities, claims: { type: 'array' } });
-const pullPolicy: Schema = { type: 'string', enum: ['', 'Always', 'IfNotPresent', 'Never'] };
-const enabled: Schema = { type: 'boolean' };
+const resources = doc(
+  'Container resources. Helm merges this map into the default: `limits: null` drops the default limits.',
+  object({ requests: quantities, limits: quantities, claims: { type: 'array' } }),
+);
+const enabled: Schema = doc('Install this part.', { type: 'boolean' });
 
 /** What every workload of the chart takes: pull policy and scheduling (Kubernetes' own shapes). */
 const pod: Record<string, Schema> = {
-  imagePullPolicy: pullPolicy,
+  imagePullPolicy: doc('Always, IfNotPresent or Never; empty: the Kubernetes default.', {
+    type: 'string',
+    enum: ['', 'Always', 'IfNotPresent', 'Never'],
+  }),
   nodeSelector: { type: 'object', additionalProperties: { type: 'string' } },
   tolerations: { type: 'array', items: { type: 'object' } },
   affinity: { type: 'object' },
@@ -36,29 +44,56 @@ export const HELM_VALUES_SCHEMA: Schema = {
   ...object({
     // Helm passes `global` to every chart; nothing here reads it.
     global: { type: 'object' },
-    namespace: object({ create: { type: 'boolean' } }),
-    imageRegistry: { type: 'string' },
-    images: object(
-      Object.fromEntries(Object.keys(IMAGES).map((key) => [key, { type: 'string', minLength: 1 }])),
+    namespace: object({
+      create: doc(
+        'Create the release namespace (with the restricted Pod Security labels). Off: pass --create-namespace to helm instead.',
+        { type: 'boolean' },
+      ),
+    }),
+    imageRegistry: doc(
+      "Moves kubellama's own images (runtime, runtimeCuda, operator) to <imageRegistry>/<repository>:<tag>, unless images.<key> is changed.",
+      { type: 'string' },
+    ),
+    images: doc(
+      'Every image, as a full reference.',
+      object(Object.fromEntries(Object.keys(IMAGES).map((key) => [key, { type: 'string', minLength: 1 }]))),
     ),
     operator: object({
       enabled,
-      replicaCount: { type: 'integer', minimum: 1, maximum: 10 },
+      replicaCount: doc('Operator pods; all but the leader wait as leader-election standbys.', {
+        type: 'integer',
+        minimum: 1,
+        maximum: 10,
+      }),
       resources,
       ...pod,
       podAnnotations: { type: 'object', additionalProperties: { type: 'string' } },
-      logLevel: { type: 'string', enum: ['', 'debug', 'info', 'warn', 'error'] },
-      otlpEndpoint: { type: 'string', anyOf: [{ maxLength: 0 }, { pattern: OTLP_GRPC_ENDPOINT_PATTERN }] },
-      samplingRatio: { type: 'number', minimum: 0, maximum: 1 },
+      logLevel: doc('debug, info, warn or error; empty: info.', {
+        type: 'string',
+        enum: ['', 'debug', 'info', 'warn', 'error'],
+      }),
+      otlpEndpoint: doc(
+        "OTLP/gRPC endpoint of the operator's traces and the default of model pods; empty: this release's collector.",
+        { type: 'string', anyOf: [{ maxLength: 0 }, { pattern: OTLP_GRPC_ENDPOINT_PATTERN }] },
+      ),
+      samplingRatio: doc("Default trace sampling ratio of model pods (a model's spec.telemetry wins).", {
+        type: 'number',
+        minimum: 0,
+        maximum: 1,
+      }),
       watchNamespaces: {
+        description: 'Only reconcile LlamaModels in these namespaces; empty: all.',
         type: 'array',
         items: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' },
       },
     }),
     otelCollector: object({
       enabled,
-      mode: { type: 'string', enum: ['gateway', 'daemonset'] },
-      replicas: { type: 'integer', minimum: 1, maximum: 100 },
+      mode: doc(
+        'gateway: one Deployment for the cluster; daemonset: one collector per node behind the same node-local Service (tail sampling then decides per node).',
+        { type: 'string', enum: ['gateway', 'daemonset'] },
+      ),
+      replicas: doc('Gateway replicas (gateway mode).', { type: 'integer', minimum: 1, maximum: 100 }),
       resources,
       ...pod,
     }),
@@ -67,16 +102,23 @@ export const HELM_VALUES_SCHEMA: Schema = {
       resources,
       ...pod,
       storage: object({
-        type: { type: 'string', enum: ['memory', 'badger'] },
-        memory: object({ maxTraces: { type: 'integer', minimum: 1 } }),
+        type: doc('memory (lost on restart) or badger on a PersistentVolumeClaim.', {
+          type: 'string',
+          enum: ['memory', 'badger'],
+        }),
+        memory: object({ maxTraces: doc('Traces kept in memory.', { type: 'integer', minimum: 1 }) }),
         badger: object({
-          size: { type: 'string', pattern: QUANTITY_PATTERN },
-          storageClassName: { type: 'string' },
-          ttl: { type: 'string', pattern: JAEGER_TTL_PATTERN },
+          size: doc('PVC size.', { type: 'string', pattern: QUANTITY_PATTERN }),
+          storageClassName: doc("empty: the cluster's default StorageClass.", { type: 'string' }),
+          ttl: doc('Retention, e.g. 72h.', { type: 'string', pattern: JAEGER_TTL_PATTERN }),
         }),
       }),
     }),
     dashboards: object({ enabled }),
-    monitoring: object({ enabled }),
+    monitoring: object({
+      enabled: doc('Prometheus Operator PodMonitor and ServiceMonitor (needs its CRDs).', {
+        type: 'boolean',
+      }),
+    }),
   }),
 };

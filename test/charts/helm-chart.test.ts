@@ -114,6 +114,12 @@ describe('Helm chart', () => {
     expect(defaultValues.images).toEqual(IMAGES);
     expect(defaultValues.imageRegistry).toBe('');
     expect(defaultValues.namespace).toEqual({ create: false });
+    // values.yaml explains each value with its schema description (what `helm show values` prints).
+    const text = readFileSync(join(chartDir, 'values.yaml'), 'utf8');
+    expect(text).toMatch(
+      /# Operator pods; all but the leader wait as leader-election standbys\.\n {2}replicaCount: 1\n/,
+    );
+    expect(text).toContain('# gateway: one Deployment for the cluster; daemonset: one collector per node');
     for (const chart of installApp().charts)
       expect(defaultValues[HELM_CHART_SWITCHES[chart.node.id] ?? ''].enabled).toBe(true);
   });
