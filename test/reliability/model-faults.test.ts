@@ -231,7 +231,7 @@ describe.skipIf(skipReason)('model faults on a real node', () => {
     await deleteModels('dl-untrusted');
   }, 400_000);
 
-  it('a model bigger than its cache (spec.model.cache.size): a clear condition before a byte is saved, not a silent crash loop', async () => {
+  it('a model bigger than its cache (spec.model.cache.size, or the emptyDir under an ephemeral-storage limit): a clear condition before a byte is saved, not a silent crash loop', async () => {
     // The local node has no storage provisioner: a hostPath volume the claim binds to (which, like
     // many, does not enforce the size: the pull checks the claim's size itself).
     const volumeDir = join(env.work, 'small-cache');
@@ -293,8 +293,26 @@ describe.skipIf(skipReason)('model faults on a real node', () => {
     ]);
     expect(files).toBe('Bound');
     expect(readdirSync(volumeDir)).toEqual([]);
+
+    // The emptyDir cache of a pod with an ephemeral-storage limit: the kubelet would evict the pod
+    // once the download outgrew it; the pull says so first.
+    await env.apply(
+      faultyModel('small-ephemeral', mirror.url('ok'), {
+        resources: { limits: { 'ephemeral-storage': '256Ki' } },
+      }),
+    );
+    const ephemeral = await waitDegraded(
+      'small-ephemeral',
+      'ModelDownloadFailed',
+      new RegExp(
+        `^not enough space for the model: it is 0\\.5 MiB \\(${modelBytes} bytes\\), the model cache /models has .+ free \\(its size limit is 0\\.3 MiB\\)$`,
+      ),
+    );
+    console.log(`[model-faults] small-ephemeral Degraded: ${ephemeral.message}`);
+    const [ephemeralPod] = await env.pods(NS, 'small-ephemeral');
+    expect(ephemeralPod!.status.phase).not.toBe('Failed'); // not evicted
     await expectSteadyUndisturbed();
-    await deleteModels('small-cache');
+    await deleteModels('small-cache', 'small-ephemeral');
   }, 300_000);
 
   it("the node loses its GPU: a GPU model's new pod stays Pending, the condition says why; the GPU back, Ready", async () => {
