@@ -50,6 +50,12 @@ function resourcesValue(t: HelmTemplater, template: V1PodTemplateSpec, key: stri
   return { resources: defaults };
 }
 
+/** A template expression for `text` with each `sentinel` in it replaced by the release namespace. */
+function withReleaseNamespace(text: string, sentinel: string): string {
+  const parts = text.split(sentinel).map((part) => part.replaceAll('%', '%%'));
+  return `(printf ${JSON.stringify(parts.join('%s'))}${' $.Release.Namespace'.repeat(parts.length - 1)})`;
+}
+
 function env(container: V1Container, name: string): V1EnvVar {
   const entry = container.env?.find((e) => e.name === name);
   if (!entry) throw new Error(`Helm values: the operator container has no ${name}`);
@@ -74,11 +80,7 @@ export function operatorValues(t: HelmTemplater, objects: readonly HelmObject[],
 
   // The default endpoint names the collector in the release namespace.
   const endpoint = env(container, OPERATOR_ENV.collectorEndpoint).value!;
-  const defaultEndpoint = `(printf ${JSON.stringify(endpoint.split(namespaceSentinel).join('%s'))} ${Array(
-    endpoint.split(namespaceSentinel).length - 1,
-  )
-    .fill('$.Release.Namespace')
-    .join(' ')})`;
+  const defaultEndpoint = withReleaseNamespace(endpoint, namespaceSentinel);
   for (const entry of container.env!) {
     if (entry.value === endpoint)
       entry.value = t.value(`.Values.operator.otlpEndpoint | default ${defaultEndpoint} | quote`);
