@@ -1,5 +1,7 @@
-// Records core/v1 Events on an object (what `kubectl describe` shows). The same reason and message
-// for the same object are recorded once per `dedupMs`, so a retry loop cannot flood the API.
+// Records core/v1 Events on an object (what `kubectl describe` shows). An event that repeats the
+// last one recorded for the same object (same type, reason and message) within `dedupMs` is dropped,
+// so a retry loop cannot flood the API; a transition back (Ready → not Ready → Ready) is recorded
+// each time, since another event came between.
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from './kube-client.js';
 
@@ -13,7 +15,8 @@ export class EventRecorder {
   private readonly client: KubeClient;
   private readonly component: string;
   private readonly dedupMs: number;
-  private readonly recent = new Map<string, number>();
+  /** Per object uid: the last event recorded (type/reason/message) and when. */
+  private readonly last = new Map<string, { key: string; at: number }>();
 
   constructor(client: KubeClient, component: string, dedupMs = 10 * 60_000) {
     this.client = client;
@@ -27,12 +30,13 @@ export class EventRecorder {
     reason: string,
     message: string,
   ): Promise<void> {
-    const key = `${target.metadata.uid}/${type}/${reason}/${message}`;
+    const object = `${target.metadata.uid}`;
+    const key = `${type}/${reason}/${message}`;
     const now = Date.now();
-    const last = this.recent.get(key);
-    if (last !== undefined && now - last < this.dedupMs) return;
-    this.recent.set(key, now);
-    if (this.recent.size > 10_000) this.recent.clear();
+    const last = this.last.get(object);
+    if (last !== undefined && last.key === key && now - last.at < this.dedupMs) return;
+    this.last.set(object, { key, at: now });
+    if (this.last.size > 10_000) this.last.clear();
     const { name, namespace, uid, resourceVersion } = target.metadata;
     const timestamp = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
     await this.client.create(`/api/v1/namespaces/${namespace}/events`, {

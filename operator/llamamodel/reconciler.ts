@@ -247,6 +247,10 @@ export class LlamaModelReconciler implements Reconciler {
     const wasReady = findStatusCondition(model.status?.conditions, CONDITION.ready)?.status === 'True';
     const ready = findStatusCondition(status.conditions, CONDITION.ready);
     if (ready?.status === 'True' && !wasReady) await record('Normal', REASON.available, ready.message);
+    // Serving stopped (every replica gone or failing its probe), not asked for (scale to 0): say so,
+    // so `kubectl describe` shows the outage between the two Ready events.
+    if (wasReady && ready?.status === 'False' && ready.reason === REASON.replicasNotReady)
+      await record('Warning', REASON.replicasNotReady, ready.message);
   }
 }
 

@@ -403,6 +403,46 @@ describe('LlamaModel reconciler (real API server)', () => {
     expect(events[0]).toMatchObject({ type: 'Warning', message: 'sha256 mismatch: got 00ff, want aa11' });
   });
 
+  it('records each time serving stops and starts again: Ready → ReplicasNotReady (Warning) → Ready, not deduplicated', async () => {
+    await createModel(client, userModel(ns, 'flap', { gpu: { count: 0 } }));
+    const d = await waitForDeployment('flap');
+    const generation = d.metadata?.generation;
+    const ready = async (n: number) => {
+      await client.patch(
+        deploymentPath(ns, 'flap', 'status'),
+        {
+          status: {
+            observedGeneration: generation,
+            replicas: 1,
+            updatedReplicas: 1,
+            readyReplicas: n,
+            availableReplicas: n,
+          },
+        },
+        'merge',
+      );
+      await waitForStatus('flap', (m) => (m.status?.readyReplicas ?? -1) === n, `readyReplicas ${n}`);
+    };
+    await ready(1);
+    await ready(0);
+    await ready(1);
+    const events = await waitFor(
+      async () => {
+        const list = await client.get<{
+          items: Array<{ reason: string; type: string; message: string; involvedObject: { name: string } }>;
+        }>(`/api/v1/namespaces/${ns}/events`);
+        const found = list.items.filter((e) => e.involvedObject.name === 'flap');
+        return found.length >= 3 ? found : undefined;
+      },
+      { description: 'three events on flap' },
+    );
+    expect(events.map((e) => `${e.type} ${e.reason} ${e.message}`).sort()).toEqual([
+      'Normal MinimumReplicasAvailable 1/1 replicas serving',
+      'Normal MinimumReplicasAvailable 1/1 replicas serving',
+      'Warning ReplicasNotReady 0/1 replicas serving',
+    ]);
+  });
+
   it('scales through the scale subresource (as kubectl scale does)', async () => {
     await createModel(client, userModel(ns, 'scaled', { gpu: { count: 0 } }));
     await waitForStatus('scaled', (m) => m.status?.selector !== undefined, 'a selector');
