@@ -86,6 +86,10 @@ export const HELM_VALUES_SCHEMA: Schema = {
         type: 'array',
         items: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' },
       },
+      extraArgs: doc('More operator flags (kubellama-operator --help), e.g. --keda-prometheus-address=URL.', {
+        type: 'array',
+        items: { type: 'string' },
+      }),
     }),
     otelCollector: object({
       enabled,

@@ -65,7 +65,7 @@ function env(container: V1Container, name: string): V1EnvVar {
 /**
  * The operator: replicaCount (more than one wait as leader-election standbys), resources, pull
  * policy, scheduling, podAnnotations, logLevel, otlpEndpoint (empty: the release's collector),
- * samplingRatio and watchNamespaces.
+ * samplingRatio, watchNamespaces and extraArgs (any other flag).
  */
 export function operatorValues(t: HelmTemplater, objects: readonly HelmObject[], namespaceSentinel: string) {
   const deployment = find<V1Deployment>(objects, 'Deployment');
@@ -92,6 +92,9 @@ export function operatorValues(t: HelmTemplater, objects: readonly HelmObject[],
   const watchNamespaces = (watch.value ?? '').split(',').filter(Boolean);
   watch.value = t.value('join "," .Values.operator.watchNamespaces | quote');
   (container.env as unknown[]).push(t.optionalEnv(LOG_LEVEL_ENV, '.Values.operator.logLevel'));
+  // Any other operator flag (operator/README.md lists them), e.g. --keda-prometheus-address.
+  (container as unknown as Record<string, unknown>)[t.optionalKey('args', '.Values.operator.extraArgs')] =
+    null;
 
   return {
     replicaCount,
@@ -102,6 +105,7 @@ export function operatorValues(t: HelmTemplater, objects: readonly HelmObject[],
     otlpEndpoint: '',
     samplingRatio,
     watchNamespaces,
+    extraArgs: [],
   };
 }
 

@@ -178,7 +178,7 @@ describe('Helm chart', () => {
     );
   });
 
-  it('operator values with no cdk8s prop: pull policy, scheduling, pod annotations, log level', () => {
+  it('operator values with no cdk8s prop: pull policy, scheduling, pod annotations, log level, extra flags', () => {
     const rendered = template({
       operator: {
         imagePullPolicy: 'Always',
@@ -187,6 +187,7 @@ describe('Helm chart', () => {
         affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } },
         podAnnotations: { 'example.com/team': 'ml' },
         logLevel: 'debug',
+        extraArgs: ['--resync-seconds=300'],
       },
     });
     const pod = find(rendered, 'Deployment', 'kubellama-operator')?.spec.template;
@@ -201,6 +202,7 @@ describe('Helm chart', () => {
     expect(pod.metadata.annotations).toEqual({ ...defaults.metadata.annotations, 'example.com/team': 'ml' });
     const container = pod.spec.containers[0];
     expect(container.imagePullPolicy).toBe('Always');
+    expect(container.args).toEqual(['--resync-seconds=300']);
     expect(container.env).toEqual([
       ...defaults.spec.containers[0].env,
       { name: 'LOG_LEVEL', value: 'debug' },
