@@ -4,7 +4,7 @@
 #   runtime       kubellama-runtime on CPU: node-llama-cpp with only its linux-x64 CPU prebuilt
 #   runtime-cuda  the same on NVIDIA's CUDA runtime base, with node-llama-cpp's CUDA prebuilts
 #   operator      kubellama-operator: one bundled file, no node-llama-cpp
-# Final stages hold node, tini and the JS bundled from dist/: no npm, no TypeScript, no
+# Final stages hold node, tini, the JS bundled from dist/ and an SBOM: no npm, no TypeScript, no
 # devDependencies. They run as UID/GID 65532 and write nothing outside /tmp and the model folder,
 # so they work with readOnlyRootFilesystem.
 
@@ -25,6 +25,14 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 # The npm cache mount is shared with llama-deps below: each package is downloaded once.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --ignore-scripts --no-audit --no-fund
+# The SBOM every image carries at /usr/share/kubellama/sbom.cdx.json (CycloneDX, npm sbom, offline):
+# every production package of the lock as installed here — a superset of what any one image holds
+# (SECURITY.md says which). npm names the root after the folder; it is kubellama.
+RUN mkdir -p sbom \
+ && npm sbom --omit=dev --sbom-format=cyclonedx --sbom-type=application > sbom/raw.json \
+ && node -e 'const fs = require("fs"); const s = JSON.parse(fs.readFileSync("sbom/raw.json", "utf8")); \
+      s.metadata.component.name = "kubellama"; fs.writeFileSync("sbom/sbom.cdx.json", JSON.stringify(s, null, 1))' \
+ && rm sbom/raw.json
 COPY tsconfig.json tsconfig.build.json ./
 COPY crds crds
 COPY charts charts
@@ -62,6 +70,7 @@ FROM ${NODE_IMAGE} AS node
 FROM scratch AS common-files
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
 COPY --from=build /usr/bin/tini-static /usr/bin/tini
+COPY --from=build /src/sbom/sbom.cdx.json /usr/share/kubellama/sbom.cdx.json
 
 FROM common-files AS runtime-files
 COPY --from=build /src/dist/bundle/kubellama-runtime.mjs /app/

@@ -1,7 +1,7 @@
 // The images, built from the real Dockerfile with podman on stand-in bases (no registry here: see
 // test/harness/podman.ts), and run as a user runs them: non-root, read-only root filesystem.
 // One file, so the three targets share one build's layer cache instead of racing each other.
-import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -23,6 +23,9 @@ const skip = podmanSkipReason();
 if (skip) console.warn(`images suite skipped: ${skip}`);
 
 const KEYS: OwnImageKey[] = ['runtime', 'runtimeCuda', 'operator'];
+const REPO = join(import.meta.dirname, '..', '..');
+/** Where the Dockerfile puts the SBOM (SECURITY.md names it). */
+const SBOM_PATH = '/usr/share/kubellama/sbom.cdx.json';
 const log = (line: string) => console.log(`[images] ${line}`);
 
 interface Container {
@@ -153,6 +156,43 @@ describe.skipIf(skip)('images from the Dockerfile (podman, stand-in bases)', () 
       expect(inspect.Config.User).toBe(`${KUBELLAMA_UID}:${KUBELLAMA_UID}`);
       expect(inspect.Config.Labels['org.opencontainers.image.version']).toMatch(/^\d+\.\d+\.\d+$/);
       expect(inspect.Config.Labels['org.opencontainers.image.revision']).toBeTruthy();
+    }
+  });
+
+  it('every image carries its SBOM: CycloneDX from npm sbom, listing node-llama-cpp at the pinned version', async () => {
+    const pinned = (
+      JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
+    ).dependencies['node-llama-cpp'];
+    for (const key of KEYS) {
+      const text = await podman([
+        'run',
+        '--rm',
+        '--network=none',
+        '--entrypoint',
+        '/bin/cat',
+        refs[key],
+        SBOM_PATH,
+      ]);
+      const sbom = JSON.parse(text) as {
+        bomFormat: string;
+        specVersion: string;
+        metadata: { component: { name: string; version: string } };
+        components: Array<{ name: string; version: string; purl: string }>;
+      };
+      expect(sbom.bomFormat).toBe('CycloneDX');
+      expect(sbom.specVersion).toMatch(/^1\.\d+$/);
+      expect(sbom.metadata.component.name).toBe('kubellama');
+      expect(sbom.components).toContainEqual(
+        expect.objectContaining({
+          name: 'node-llama-cpp',
+          version: '3.21.1',
+          purl: 'pkg:npm/node-llama-cpp@3.21.1',
+        }),
+      );
+      expect(pinned).toBe('3.21.1');
+      // Production dependencies only.
+      expect(sbom.components.map((c) => c.name)).not.toContain('vitest');
+      log(`${refs[key]}: ${SBOM_PATH}, ${sbom.components.length} components`);
     }
   });
 
