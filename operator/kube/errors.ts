@@ -31,9 +31,17 @@ export function isNotFound(error: unknown): boolean {
   return error instanceof KubeApiError && error.statusCode === 404;
 }
 
-/** 422 Invalid: the API server's validation refused the object; the same object always will be. */
+/**
+ * The API server refused the object and always will: 422 Invalid, or server-side apply's 500 "failed
+ * to create typed patch object" for a field the type does not declare (e.g. inside a LlamaModel's
+ * opaque affinity) — found by fuzzing: it was retried forever as a transient error.
+ */
 export function isInvalid(error: unknown): boolean {
-  return error instanceof KubeApiError && error.statusCode === 422;
+  return (
+    error instanceof KubeApiError &&
+    (error.statusCode === 422 ||
+      (error.statusCode === 500 && error.message.includes('failed to create typed patch object')))
+  );
 }
 
 export function isConflict(error: unknown): boolean {

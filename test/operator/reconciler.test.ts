@@ -350,6 +350,29 @@ describe('LlamaModel reconciler (real API server)', () => {
     for (const refusal of refusals()) expect(refusal).toBeInstanceOf(TerminalError);
   });
 
+  // Found by fuzzing (test/reliability/fuzz-llamamodel.test.ts): server-side apply answers a field the
+  // Deployment's type does not declare with a 500, which was retried forever as a transient error.
+  it('a field the child type does not declare (inside opaque affinity) is Degraded/ApplyFailed, and not retried', async () => {
+    await createModel(
+      client,
+      userModel(ns, 'undeclared', { scheduling: { affinity: { fieldRef: { fieldPath: 'metadata.name' } } } }),
+    );
+    const m = await waitForStatus(
+      'undeclared',
+      (x) => condition(x, 'Degraded')?.status === 'True',
+      'Degraded',
+    );
+    expect(condition(m, 'Degraded')).toMatchObject({ reason: 'ApplyFailed' });
+    expect(condition(m, 'Degraded')?.message).toMatch(/affinity\.fieldRef: field not declared in schema/);
+    const refusals = () => operator.errors.filter((e) => /deployments\/undeclared/.test(String(e)));
+    await new Promise((r) => setTimeout(r, 500));
+    const settled = refusals().length;
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(refusals()).toHaveLength(settled);
+    expect(settled).toBeLessThanOrEqual(2);
+    for (const refusal of refusals()) expect(refusal).toBeInstanceOf(TerminalError);
+  });
+
   it('reports a failing model download as Degraded/ModelDownloadFailed with the message, and an Event', async () => {
     await createModel(client, userModel(ns, 'broken', { gpu: { count: 0 } }));
     const d = await waitForDeployment('broken');
