@@ -71,7 +71,12 @@ interface LlamaModelStatus {
   readyReplicas?: number;
   endpoint?: string;
   conditions?: Condition[];
+  download?: { bytes: number; totalBytes: number; percent: number };
+  performance?: { tokensPerSecond: number; ttftP50Seconds?: number; replicasScraped: number };
 }
+
+/** The mirror sends each answer over this many seconds, so status.download can be watched rising. */
+const MIRROR_SEND_SECONDS = 8;
 
 const timings: Record<string, string> = {};
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -205,7 +210,7 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
   it('serves a model the pull init container downloads over https from a private mirror, trusted through caBundle, sha256 checked', async () => {
     const file = join(work, 'tiny.gguf');
     sha256 = (await writeTinyModel(file)).sha256;
-    mirror = await startModelMirror(work, file, 'tiny.gguf');
+    mirror = await startModelMirror(work, file, 'tiny.gguf', 8443, { sendSeconds: MIRROR_SEND_SECONDS });
     await kubectl(['create', 'namespace', NS]);
     await apply({
       apiVersion: 'v1',
@@ -215,8 +220,29 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     });
     const t0 = Date.now();
     await apply(tinyModel(mirror.url, sha256));
-    const status = await waitModelReady(MODEL, 1);
+    // status.download while the pull runs: the operator reads the pull container's log every 3 s.
+    const percents: number[] = [];
+    let watching = true;
+    const watchDownload = (async () => {
+      while (watching) {
+        const percent = (await modelStatus(MODEL).catch(() => ({}) as LlamaModelStatus)).download?.percent;
+        if (percent !== undefined && percent !== percents.at(-1)) percents.push(percent);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+    const status = await waitModelReady(MODEL, 1).finally(() => {
+      watching = false;
+    });
+    await watchDownload;
     const firstReady = Date.now() - t0;
+    console.log(`[e2e] status.download.percent seen while pulling: ${percents.join(' → ')}`);
+    expect(percents.length, `percent seen: ${percents.join(', ')}`).toBeGreaterThanOrEqual(2);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    await waitFor(async () => (await modelStatus(MODEL)).download === undefined, {
+      description: 'status.download to be cleared once the model is loaded',
+      timeoutMs: 15_000,
+      intervalMs: 500,
+    });
     expect(status.endpoint).toBe(`http://${MODEL}.${NS}.svc:${RUNTIME_PORT}${RUNTIME_PATHS.openAiBase}`);
     expect(mirror.requests.some((line) => line.startsWith('GET /models/tiny.gguf'))).toBe(true);
 
@@ -409,6 +435,51 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     expect(predicted, metrics.slice(0, 2000)).not.toBeNull();
     expect(Number(predicted![1])).toBeGreaterThan(0);
   }, 60_000);
+
+  it("writes status.performance from the pod's /metrics through the API server's pod proxy; -o wide shows TOK/S and TTFT", async () => {
+    // The operator reads every 30 s by default; 5 s here, set as a user would, with its flag.
+    const t0 = Date.now();
+    await kubectl([
+      '-n',
+      SYSTEM_NAMESPACE,
+      'patch',
+      'deployment',
+      'kubellama-operator',
+      '--type=json',
+      '-p',
+      JSON.stringify([
+        {
+          op: 'add',
+          path: '/spec/template/spec/containers/0/args',
+          value: ['--performance-interval-seconds=5'],
+        },
+      ]),
+    ]);
+    await kubectl([
+      '-n',
+      SYSTEM_NAMESPACE,
+      'rollout',
+      'status',
+      'deployment/kubellama-operator',
+      '--timeout=120s',
+    ]);
+    const forward = await portForward(cluster!.kubeconfigPath, NS, `service/${MODEL}`, RUNTIME_PORT);
+    forwards.push(forward);
+    const performance = await waitFor(
+      async () => {
+        await chat(`${forward.url}${RUNTIME_PATHS.openAiBase}`, MODEL, 'How fast are you?');
+        const p = (await modelStatus(MODEL)).performance;
+        return p && p.tokensPerSecond > 0 && p;
+      },
+      { description: 'status.performance with tokens/s above 0', timeoutMs: 90_000, intervalMs: 1_000 },
+    );
+    timings['operator restart + first status.performance with tokens/s'] = seconds(Date.now() - t0);
+    expect(performance.replicasScraped).toBe(1);
+    expect(performance.ttftP50Seconds).toBeGreaterThan(0);
+    const table = await kubectl(['-n', NS, 'get', 'lm', MODEL, '-o', 'wide']);
+    console.log(`[e2e] kubectl get lm -o wide:\n${table}`);
+    expect(table).toMatch(/TOK\/S\s+TTFT/);
+  }, 240_000);
 
   it('scales the LlamaModel to 2 serving Pods', async () => {
     const t0 = Date.now();
