@@ -19,6 +19,7 @@ import { chat } from '../../kind/demo/chat.js';
 import { fetchJaegerTrace, formatTraceTree, type JaegerTrace } from '../../lib/jaeger-trace.js';
 import { traceIdOf } from '../../lib/trace-response.js';
 import {
+  CLUSTER_LOCK_WAIT_MS,
   type LocalCluster,
   localClusterSkipReason,
   startLocalCluster,
@@ -155,8 +156,8 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
         timings['images built (layer cache)'] = seconds(Date.now() - t0);
         return result;
       }),
-      // One cluster per host: wait for another suite's (test/local-cluster) to go first.
-      startLocalCluster({ log: (line) => console.log(line), lockWaitMs: 300_000 }),
+      // One cluster per host: wait for another suite's (test/local-cluster, test/reliability) to go first.
+      startLocalCluster({ log: (line) => console.log(line), lockWaitMs: CLUSTER_LOCK_WAIT_MS }),
     ]);
     if (up.status === 'fulfilled') cluster = up.value;
     if (built.status === 'rejected') throw built.reason;
@@ -166,7 +167,7 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     const t1 = Date.now();
     for (const ref of images.refs) await cluster!.loadImage(ref);
     timings['images loaded into containerd'] = seconds(Date.now() - t1);
-  }, 900_000);
+  }, CLUSTER_LOCK_WAIT_MS + 900_000);
 
   afterAll(async () => {
     await Promise.allSettled([...forwards, jaeger].map((f) => f?.stop()));

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CLUSTER_LOCK_WAIT_MS,
   type HostState,
   hostStateSnapshot,
   LOCK_FILE,
@@ -102,14 +103,18 @@ describe.skipIf(skipReason)('startLocalCluster (real node in a network namespace
           return true; // a crashed holder: startLocalCluster cleans up after it
         }
       },
-      { description: `another cluster to release ${LOCK_FILE}`, timeoutMs: 300_000, intervalMs: 2_000 },
+      {
+        description: `another cluster to release ${LOCK_FILE}`,
+        timeoutMs: CLUSTER_LOCK_WAIT_MS,
+        intervalMs: 2_000,
+      },
     );
     before = await hostStateSnapshot();
     // Another suite's (or engineer's) cluster on this host: wait for it, one cluster per host.
-    cluster = await startLocalCluster({ log: (line) => console.log(line), lockWaitMs: 300_000 });
+    cluster = await startLocalCluster({ log: (line) => console.log(line), lockWaitMs: CLUSTER_LOCK_WAIT_MS });
     console.log(`[local-cluster] bring-up: ${(cluster.bringUpMs / 1000).toFixed(1)} s (budget 30 s)`);
     await cluster.loadImage(webImage);
-  }, 480_000);
+  }, CLUSTER_LOCK_WAIT_MS + 480_000);
 
   afterAll(async () => {
     await cluster?.stop();

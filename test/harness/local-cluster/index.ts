@@ -9,6 +9,6 @@ export {
   type TeardownReport,
 } from './cluster.js';
 export { type HostState, hostStateSnapshot, withoutPodmanNetworks } from './host-state.js';
-export { LOCK_FILE } from './lock.js';
+export { CLUSTER_LOCK_WAIT_MS, LOCK_FILE } from './lock.js';
 export { NODE_NETWORK } from './network.js';
 export { ensurePauseImage, imageArchive } from './node-images.js';

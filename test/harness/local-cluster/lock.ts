@@ -3,6 +3,13 @@
 // records what the host looked like before, so a later start can undo a crashed run.
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 
+/**
+ * How long a suite that needs the local cluster waits for another suite's to go: the e2e, the
+ * local-cluster suite and the reliability suites (up to ~8 min each) share one slot per host and
+ * `npm test` runs two files at a time.
+ */
+export const CLUSTER_LOCK_WAIT_MS = 20 * 60_000;
+
 export const LOCK_FILE = '/run/kubellama-local-cluster.lock';
 
 export interface LockRecord {

@@ -22,6 +22,7 @@ import { synthInstall } from '../../../charts/main.js';
 import { type PortForward, portForward } from '../../e2e/support/cluster-tools.js';
 import { type ModelMirror, startModelMirror } from '../../e2e/support/model-server.js';
 import {
+  CLUSTER_LOCK_WAIT_MS,
   type LocalCluster,
   localClusterSkipReason,
   startLocalCluster,
@@ -33,8 +34,6 @@ import { writeTinyModel } from '../../tools/tiny-model/tiny-llama.js';
 import type { KubeEvent, LlamaModelStatus, Pod } from './kube-objects.js';
 import { isReady } from './kube-objects.js';
 
-/** Long enough for the e2e suite and another reliability suite to finish with the one cluster slot. */
-export const CLUSTER_LOCK_WAIT_MS = 20 * 60_000;
 /** beforeAll's hook timeout: the lock wait, image builds and the bring-up. */
 export const INSTALLED_CLUSTER_SETUP_MS = CLUSTER_LOCK_WAIT_MS + 10 * 60_000;
 export const INSTALLED_CLUSTER_TEARDOWN_MS = 240_000;
