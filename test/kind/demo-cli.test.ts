@@ -148,6 +148,8 @@ describe('npm run demo', () => {
   it('refuses an unknown --model, naming the samples', () => {
     const run = demo(fakeBin('all', ['kind', 'kubectl', 'docker']), '--model', 'nope', '--dry-run');
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/--model: "nope" is neither a sample \(gemma, llama-gpu, pvc, tiny\)/);
+    expect(run.stderr).toMatch(
+      /--model: "nope" is neither a sample \(gemma, gemma-autoscaled, llama-gpu, pvc, tiny\)/,
+    );
   });
 });

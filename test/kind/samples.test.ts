@@ -36,7 +36,9 @@ describe('kind/samples against a real API server', () => {
   });
 
   it('has the samples the demo and the README name', () => {
-    expect(sampleNames()).toEqual(expect.arrayContaining([TINY_SAMPLE, DEFAULT_SAMPLE, 'llama-gpu', 'pvc']));
+    expect(sampleNames()).toEqual(
+      expect.arrayContaining([TINY_SAMPLE, DEFAULT_SAMPLE, 'llama-gpu', 'pvc', 'gemma-autoscaled']),
+    );
   });
 
   it.each(sampleNames())('accepts %s.yaml by dry-run create', async (name) => {
