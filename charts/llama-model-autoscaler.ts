@@ -10,9 +10,6 @@ import { Construct } from 'constructs';
 import type { LlamaModelSpec } from '../operator/api/llama-model.js';
 import { RUNTIME_METRICS } from './metrics-contract.js';
 
-/** Serving pods of a model that sets neither spec.replicas nor spec.autoscaling. */
-export const DEFAULT_REPLICAS = 1;
-
 export const HPA_API_VERSION = 'autoscaling/v2';
 export const HPA_KIND = 'HorizontalPodAutoscaler';
 export const KEDA_GROUP = 'keda.sh';

@@ -21,12 +21,7 @@ import { Construct } from 'constructs';
 import type { LlamaModelSpec } from '../operator/api/llama-model.js';
 import { KUBELLAMA_UID, KUBELLAMA_VERSION } from './images.js';
 import { selectorLabels, standardLabels } from './labels.js';
-import {
-  autoscalerKind,
-  DEFAULT_REPLICAS,
-  LlamaModelAutoscaler,
-  REPLICAS_OWNER_ANNOTATION,
-} from './llama-model-autoscaler.js';
+import { autoscalerKind, LlamaModelAutoscaler, REPLICAS_OWNER_ANNOTATION } from './llama-model-autoscaler.js';
 import {
   MODEL_SOURCE_DIR,
   mergeEnv,
@@ -45,7 +40,12 @@ import {
   TERMINATION_MESSAGE_PATH,
 } from './runtime-contract.js';
 import { imageTag } from './validate.js';
-import { LLAMA_MODEL_APP, WORKLOAD_CONTAINERS, WORKLOAD_PORT_NAME } from './workload-contract.js';
+import {
+  DEFAULT_REPLICAS,
+  LLAMA_MODEL_APP,
+  WORKLOAD_CONTAINERS,
+  WORKLOAD_PORT_NAME,
+} from './workload-contract.js';
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,

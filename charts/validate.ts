@@ -8,10 +8,11 @@ const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*
  * optional binary (Ki…Ei), decimal (n…E) or exponent suffix. The CRD schema and the chart checks
  * both use this one pattern. The exponent is an integer, as Kubernetes' parser takes it: controller-
  * gen's pattern also allows `1e.5`, which the API server then refuses on the Pod or PVC (found by
- * fuzzing LlamaModel specs).
+ * fuzzing LlamaModel specs). No sign but `+`: every quantity kubellama takes (sizes, requests,
+ * limits) is a resource, never negative (`-.0` passed the CRD and failed later without a field name).
  */
 export const QUANTITY_PATTERN =
-  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?[0-9]+))?$';
+  '^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?[0-9]+))?$';
 const QUANTITY = new RegExp(QUANTITY_PATTERN);
 
 /**
@@ -65,8 +66,7 @@ export function checkDnsSubdomain(field: string, value: string): string {
 }
 
 export function checkQuantity(field: string, value: string): string {
-  // Resources are never negative (the API server would refuse them later, less clearly).
-  if (!QUANTITY.test(value) || value.startsWith('-')) {
+  if (!QUANTITY.test(value)) {
     throw new ChartPropsError(
       field,
       `"${value}" is not a Kubernetes quantity`,

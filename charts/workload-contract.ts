@@ -12,6 +12,12 @@ export const LABEL_KEYS = {
   partOf: 'app.kubernetes.io/part-of',
 } as const;
 
+/**
+ * Serving pods of a model that does not say: the CRD's default for spec.replicas, and the value
+ * spec.replicas keeps while spec.autoscaling decides the count.
+ */
+export const DEFAULT_REPLICAS = 1;
+
 /** The value of app.kubernetes.io/part-of (and managed-by) on every kubellama object. */
 export const PART_OF = 'kubellama';
 

@@ -3,8 +3,12 @@ import { CONDITION } from '../operator/api/conditions.js';
 import type { ModelObject } from './llama-models.js';
 import { humanAge, shortSeconds } from './table.js';
 
-/** The replicas wanted: spec.replicas, or (autoscaled: unset) the pods the autoscaler made, or the default 1. */
-const desired = (model: ModelObject) => model.spec.replicas ?? model.status?.replicas ?? 1;
+/** The replicas wanted as the operator last saw it (the autoscaler's count when autoscaled), else spec.replicas. */
+const desired = (model: ModelObject) =>
+  model.status?.desiredReplicas ??
+  (model.spec.autoscaling ? model.status?.replicas : undefined) ??
+  model.spec.replicas ??
+  1;
 
 const dash = (value: string | number | undefined) =>
   value === undefined || value === '' ? '-' : String(value);

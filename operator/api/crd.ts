@@ -58,7 +58,12 @@ export function llamaModelCrd(): V1CustomResourceDefinition {
               jsonPath: '.status.readyReplicas',
               description: 'Serving pods',
             },
-            { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas', description: 'Desired pods' },
+            {
+              name: 'Replicas',
+              type: 'integer',
+              jsonPath: '.status.desiredReplicas',
+              description: 'Desired pods',
+            },
             {
               name: 'Endpoint',
               type: 'string',

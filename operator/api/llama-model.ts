@@ -6,6 +6,7 @@ import type { V1EnvVar, V1Toleration } from '@kubernetes/client-node';
 import { type Static, Type } from '@sinclair/typebox';
 import { RUNTIME_METRICS } from '../../charts/metrics-contract.js';
 import { OTLP_GRPC_ENDPOINT_PATTERN } from '../../charts/validate.js';
+import { DEFAULT_REPLICAS } from '../../charts/workload-contract.js';
 import { cel, IntOrString, OpaqueObject, Quantity, StringEnum, StringMap } from './schema-helpers.js';
 
 export const GROUP = 'inference.kubellama.dev';
@@ -435,7 +436,7 @@ const Autoscaling = Type.Object(
   },
   {
     description:
-      "Scale the serving pods on load (requests in flight + queued per pod). The operator creates and owns the autoscaler and leaves the Deployment's replicas to it; spec.replicas must then be unset.",
+      "Scale the serving pods on load (requests in flight + queued per pod). The operator creates and owns the autoscaler and leaves the Deployment's replicas to it; spec.replicas must then stay at its default (1).",
     ...cel({
       rule: 'self.minReplicas <= self.maxReplicas',
       message: 'minReplicas must be less than or equal to maxReplicas',
@@ -450,9 +451,10 @@ export const LlamaModelSpecSchema = Type.Object(
     replicas: Type.Optional(
       Type.Integer({
         description:
-          'Number of serving pods (the scale subresource: kubectl scale sets it). Unset: 1, or what spec.autoscaling decides (then it must stay unset).',
+          'Number of serving pods (the scale subresource: kubectl scale sets it). With spec.autoscaling the autoscaler decides (status.desiredReplicas) and this stays 1.',
         minimum: 0,
         maximum: 1000,
+        default: DEFAULT_REPLICAS,
       }),
     ),
     autoscaling: Type.Optional(Autoscaling),
@@ -466,8 +468,9 @@ export const LlamaModelSpecSchema = Type.Object(
   {
     description: 'The model to serve and how.',
     ...cel({
-      // No default on replicas for this reason: a defaulted field cannot be told from a set one.
-      rule: '!has(self.autoscaling) || !has(self.replicas)',
+      // replicas keeps its default (so the scale subresource reads 1, not 0, for a plain model), so
+      // "not set together" is "left at the default": kubectl scale cannot fight the autoscaler.
+      rule: `!has(self.autoscaling) || self.replicas == ${DEFAULT_REPLICAS}`,
       message:
         'replicas must not be set together with autoscaling: the autoscaler sets the replicas (remove spec.replicas, or spec.autoscaling to scale by hand)',
       fieldPath: '.replicas',
@@ -561,6 +564,12 @@ export const LlamaModelStatusSchema = Type.Object(
     ),
     replicas: Type.Optional(
       Type.Integer({ description: 'Pods that exist (the scale subresource reads it).' }),
+    ),
+    desiredReplicas: Type.Optional(
+      Type.Integer({
+        description:
+          'Pods the model should have: spec.replicas, or what the autoscaler set on the Deployment.',
+      }),
     ),
     readyReplicas: Type.Optional(Type.Integer({ description: 'Pods whose model is loaded and serving.' })),
     selector: Type.Optional(

@@ -40,7 +40,8 @@ export function IntOrString(
 }
 
 export function Quantity(description: string): TUnsafe<number | string> {
-  return IntOrString({ description, pattern: QUANTITY_PATTERN });
+  // pattern checks the string form, minimum the integer form: a resource is never negative.
+  return IntOrString({ description, pattern: QUANTITY_PATTERN, minimum: 0 });
 }
 
 /** An object whose contents Kubernetes validates elsewhere (e.g. affinity): kept verbatim. */

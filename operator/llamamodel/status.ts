@@ -2,9 +2,8 @@
 // replica counts, the scale selector, the endpoint, and the Ready/Progressing/Degraded conditions.
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { selectorLabels } from '../../charts/labels.js';
-import { DEFAULT_REPLICAS } from '../../charts/llama-model-autoscaler.js';
 import { RUNTIME_PATHS, RUNTIME_PORT } from '../../charts/runtime-contract.js';
-import { LLAMA_MODEL_APP, WORKLOAD_CONTAINERS } from '../../charts/workload-contract.js';
+import { DEFAULT_REPLICAS, LLAMA_MODEL_APP, WORKLOAD_CONTAINERS } from '../../charts/workload-contract.js';
 import { CONDITION, REASON } from '../api/conditions.js';
 import type { LlamaModel, LlamaModelStatus, Phase } from '../api/llama-model.js';
 import { type NewCondition, type StatusCondition, setStatusCondition } from '../kube/conditions.js';
@@ -183,6 +182,7 @@ export function computeStatus(
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     phase,
     replicas: d.replicas ?? 0,
+    desiredReplicas: desired,
     readyReplicas: ready,
     selector: modelSelector(model.metadata.name),
     endpoint: modelEndpoint(model),

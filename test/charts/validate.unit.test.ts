@@ -45,7 +45,7 @@ describe('prop checks', () => {
 
   it('accepts Kubernetes quantities and refuses the rest', () => {
     for (const q of ['500m', '1', '0.5', '256Mi', '1Gi', '1e3', '2k']) expect(checkQuantity('q', q)).toBe(q);
-    for (const q of ['1 Gi', 'lots', '-1', '1GB', '', '.0E.0', '1e1.5'])
+    for (const q of ['1 Gi', 'lots', '-1', '-.0', '1GB', '', '.0E.0', '1e1.5'])
       expect(() => checkQuantity('q', q)).toThrow(/^q: /);
   });
 

@@ -192,9 +192,10 @@ describe('spec.autoscaling (real API server and controller-manager)', () => {
     expect(after.metadata?.generation).toBeGreaterThan(before.metadata?.generation ?? 0);
     expect(after.spec?.replicas).toBe(4);
     expect(ownsReplicas(after, FIELD_MANAGER)).toBe(false);
-    // kubectl scale on the LlamaModel would set spec.replicas: the CRD refuses it while autoscaling is on.
+    // kubectl scale on the LlamaModel would set spec.replicas: the CRD refuses it while autoscaling is on
+    // (anything but the default 1, which spec.replicas keeps while the autoscaler decides).
     await expect(
-      client.patch(modelPath(NS, 'chat', 'scale'), { spec: { replicas: 1 } }, 'merge'),
+      client.patch(modelPath(NS, 'chat', 'scale'), { spec: { replicas: 2 } }, 'merge'),
     ).rejects.toThrow(/spec\.replicas.*must not be set together with autoscaling/);
 
     // A resync with nothing changed writes nothing (HPA status updates do not make it re-apply).

@@ -49,6 +49,16 @@ const INVALID: Array<[string, Record<string, unknown>, RegExp]> = [
     /spec\.model\.cache\.size/,
   ],
   [
+    'cache size negative (found by fuzzing)',
+    { model: { source: 'hf:a/b', cache: { size: '-.0' } } },
+    /spec\.model\.cache\.size/,
+  ],
+  [
+    'cache size a negative integer',
+    { model: { source: 'hf:a/b', cache: { size: -1 } } },
+    /spec\.model\.cache\.size/,
+  ],
+  [
     'cache access mode unknown',
     { model: { source: 'hf:a/b', cache: { size: '1Gi', accessMode: 'ReadOnlyMany' } } },
     /spec\.model\.cache\.accessMode.*supported values/,
@@ -233,9 +243,8 @@ describe('LlamaModel CRD in the real API server', () => {
   it('fills the defaults of a minimal LlamaModel', async () => {
     const created = await createModel(client, userModel(namespace, 'minimal'));
     expect(created.spec).toEqual({
-      // No default replicas (1 when unset): a default could not be told from a value set together
-      // with spec.autoscaling.
       model: { source: 'hf:unsloth/gemma-3-270m-it-GGUF:Q8_0' },
+      replicas: 1,
       gpu: { count: 1, resourceName: 'nvidia.com/gpu' },
       runtime: { contextSize: 4096, parallel: 4, gpuLayers: 'auto', threads: 'auto', args: [], env: [] },
       telemetry: { detail: 'request', captureContent: false },
@@ -289,7 +298,7 @@ describe('LlamaModel CRD in the real API server', () => {
       client,
       userModel(namespace, 'autoscaled', { autoscaling: { maxReplicas: 5 } }),
     );
-    expect(autoscaled.spec.replicas).toBeUndefined();
+    expect(autoscaled.spec.replicas).toBe(1);
     expect(autoscaled.spec.autoscaling).toEqual({
       minReplicas: 1,
       maxReplicas: 5,
