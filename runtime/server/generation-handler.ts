@@ -32,6 +32,8 @@ export interface GenerationCall {
   readonly includeUsage: boolean;
   /** `messages` or `prompt`: the parameter a too-long prompt is blamed on. */
   readonly promptParam: string;
+  /** The field the token limit came from (`max_completion_tokens` wins over `max_tokens` on chat). */
+  readonly maxTokensParam: string;
   /** gen_ai.input.messages, recorded only when content capture is on. */
   readonly inputContent: Attributes;
   /** Request attributes of the operation span besides sampling (output type, tools). */
@@ -50,9 +52,10 @@ function toApiError(error: unknown, call: GenerationCall, timedOut: boolean): un
   if (error instanceof ContextLengthExceededError) {
     const param =
       call.sampling.maxTokens !== undefined && error.promptTokens < error.contextSize
-        ? 'max_tokens'
+        ? call.maxTokensParam
         : call.promptParam;
-    return new ApiError('context_length_exceeded', error.message, param);
+    const advice = `Please reduce the length of ${call.promptParam} or ${call.maxTokensParam}.`;
+    return new ApiError('context_length_exceeded', `${error.message} ${advice}`, param);
   }
   return engineApiError(error, timedOut, 'The request timed out while waiting for a free sequence.');
 }

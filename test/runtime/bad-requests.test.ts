@@ -493,6 +493,16 @@ const CASES: Case[] = [
     mentions: '2048',
   },
   {
+    // The fuzzer's finding: the error named max_tokens when the limit came from max_completion_tokens.
+    name: 'max_completion_tokens beyond the context (it wins over max_tokens)',
+    path: CHAT,
+    body: chat({ max_tokens: 2, max_completion_tokens: 5000 }),
+    status: 400,
+    code: 'context_length_exceeded',
+    param: 'max_completion_tokens',
+    mentions: 'max_completion_tokens',
+  },
+  {
     name: 'prompt longer than the context',
     path: COMPLETIONS,
     body: completion({ prompt: 'word '.repeat(3000) }),

@@ -8,7 +8,7 @@ export class ContextLengthExceededError extends Error {
     super(
       `This model's maximum context length is ${contextSize} tokens. However, you requested ` +
         `${promptTokens + requestedTokens} tokens (${promptTokens} in the prompt, ${requestedTokens} for the ` +
-        'completion). Please reduce the prompt or max_tokens.',
+        'completion).',
     );
     this.name = 'ContextLengthExceededError';
     this.promptTokens = promptTokens;

@@ -39,6 +39,7 @@ export function registerChatCompletions(app: FastifyInstance, context: AppContex
       stream: body.stream === true,
       includeUsage: body.stream_options?.include_usage === true,
       promptParam: 'messages',
+      maxTokensParam: body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens',
       inputContent: { [ATTR_GEN_AI_INPUT_MESSAGES]: inputMessages(plan), ...plan.toolDefinitions },
       requestAttributes: plan.requestAttributes,
       constraint: plan.constraint,

@@ -30,6 +30,7 @@ export function registerCompletions(app: FastifyInstance, context: AppContext): 
       stream: body.stream === true,
       includeUsage: body.stream_options?.include_usage === true,
       promptParam: 'prompt',
+      maxTokensParam: 'max_tokens',
       requestAttributes: { [ATTR_GEN_AI_OUTPUT_TYPE]: GEN_AI_OUTPUT_TYPE_TEXT },
       logprobs: body.logprobs == null ? undefined : { top: body.logprobs },
       // text_offset counts from the start of the prompt, as OpenAI's does.
