@@ -19,6 +19,7 @@ import type {
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { LlamaModelSpec } from '../operator/api/llama-model.js';
+import { ChartPropsError } from './chart-props-error.js';
 import { KUBELLAMA_UID, KUBELLAMA_VERSION } from './images.js';
 import { selectorLabels, standardLabels } from './labels.js';
 import { autoscalerKind, LlamaModelAutoscaler, REPLICAS_OWNER_ANNOTATION } from './llama-model-autoscaler.js';
@@ -39,7 +40,7 @@ import {
   RUNTIME_PORT,
   TERMINATION_MESSAGE_PATH,
 } from './runtime-contract.js';
-import { imageTag } from './validate.js';
+import { checkQuantity, imageTag } from './validate.js';
 import {
   DEFAULT_REPLICAS,
   LLAMA_MODEL_APP,
@@ -90,6 +91,8 @@ export interface LlamaModelWorkloadProps {
 
 const QUANTITY_SUFFIX: Readonly<Record<string, number>> = {
   '': 1,
+  n: 1e-9,
+  u: 1e-6,
   m: 1e-3,
   k: 1e3,
   M: 1e6,
@@ -104,17 +107,23 @@ const QUANTITY_SUFFIX: Readonly<Record<string, number>> = {
   Pi: 2 ** 50,
   Ei: 2 ** 60,
 };
+const MAX_QUANTITY_BYTES = 2 ** 63 - 1;
 
 /**
- * A quantity the CRD schema accepted ("2Gi", "1.5G", "1e9") as whole bytes, rounded up.
- * (client-node's quantityToScalar refuses a fraction with a suffix, e.g. "1.5G".)
+ * A quantity the CRD schema accepted ("2Gi", "1.5G", "1e9", "500m") as whole bytes, rounded up;
+ * `field` names it in the error. (client-node's quantityToScalar refuses a fraction with a suffix,
+ * e.g. "1.5G", and the n and u suffixes.)
  */
-export function quantityBytes(quantity: number | string): string {
-  const text = String(quantity).trim();
-  const match = /^\+?([0-9.]+(?:[eE][+-]?[0-9.]+)?)([a-zA-Z]*)$/.exec(text);
-  const scale = match ? QUANTITY_SUFFIX[match[2] ?? ''] : undefined;
-  if (!match || scale === undefined) throw new Error(`"${text}" is not a Kubernetes quantity`);
-  return String(Math.ceil(Number(match[1]) * scale));
+export function quantityBytes(field: string, quantity: number | string): string {
+  const text = checkQuantity(field, String(quantity).trim());
+  const match = /^\+?([0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$/.exec(text);
+  const bytes = match
+    ? Math.ceil(Number(match[1]) * (QUANTITY_SUFFIX[match[2] ?? ''] ?? Number.NaN))
+    : Number.NaN;
+  // Kubernetes' own bound (int64); past 2^53 bytes the count is rounded, which a size limit can bear.
+  if (!(bytes <= MAX_QUANTITY_BYTES))
+    throw new ChartPropsError(field, `"${text}" is more bytes than Kubernetes counts`, 'Use at most 8Ei');
+  return BigInt(bytes).toString();
 }
 
 export function cacheClaimName(model: string): string {
@@ -276,7 +285,9 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
   // What the download may take, for the pull's own check: the claim's size (a hostPath or local
   // volume does not show it as the filesystem's), or for the emptyDir the pod's ephemeral-storage
   // limit (the kubelet evicts a pod whose emptyDir outgrows it, without a word in the pull's log).
-  const cacheLimit = spec.model.cache ? spec.model.cache.size : spec.resources?.limits?.['ephemeral-storage'];
+  const [cacheLimitField, cacheLimit] = spec.model.cache
+    ? ['spec.model.cache.size', spec.model.cache.size]
+    : ['spec.resources.limits.ephemeral-storage', spec.resources?.limits?.['ephemeral-storage']];
   const caBundle = location.pull ? spec.model.caBundle?.configMapRef : undefined;
   if (caBundle)
     volumes.push({
@@ -296,7 +307,7 @@ function podSpec(props: LlamaModelWorkloadProps): V1PodSpec {
             ...credentialsEnv(spec.model.credentials),
             ...(cacheLimit === undefined
               ? []
-              : [{ name: RUNTIME_ENV.modelCacheBytes, value: quantityBytes(cacheLimit) }]),
+              : [{ name: RUNTIME_ENV.modelCacheBytes, value: quantityBytes(cacheLimitField, cacheLimit) }]),
           ],
         ),
         volumeMounts: caBundle

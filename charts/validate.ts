@@ -10,9 +10,12 @@ const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*
  * gen's pattern also allows `1e.5`, which the API server then refuses on the Pod or PVC (found by
  * fuzzing LlamaModel specs). No sign but `+`: every quantity kubellama takes (sizes, requests,
  * limits) is a resource, never negative (`-.0` passed the CRD and failed later without a field name).
+ * The exponent has at most two digits: the API server takes seconds per apply of a quantity like
+ * `1e6808997128` (the spec fuzzer's finding: each reconcile of such a model timed out), and no
+ * resource needs more than e18.
  */
 export const QUANTITY_PATTERN =
-  '^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?[0-9]+))?$';
+  '^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?[0-9]{1,2}))?$';
 const QUANTITY = new RegExp(QUANTITY_PATTERN);
 
 /**

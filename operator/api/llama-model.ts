@@ -369,6 +369,9 @@ export const ROLLOUT_STRATEGIES = ['RollingUpdate', 'Recreate'] as const;
 
 // A percentage or a count, as a Deployment's rollingUpdate takes it.
 const SURGE_PATTERN = '^(100|[1-9]?[0-9])%$|^[0-9]+$';
+/** The integer form of maxSurge/maxUnavailable: the Deployment's IntOrString is an int32 (2147483648
+ * made server-side apply fail with a 500, found by the spec fuzzer). */
+const POD_COUNT_BOUNDS = { minimum: 0, maximum: 2 ** 31 - 1 };
 
 const Rollout = Type.Object(
   {
@@ -383,6 +386,7 @@ const Rollout = Type.Object(
         description:
           'Pods above replicas during a RollingUpdate (a count or a percentage). Unset: 0 for GPU models, else 25%.',
         pattern: SURGE_PATTERN,
+        ...POD_COUNT_BOUNDS,
       }),
     ),
     maxUnavailable: Type.Optional(
@@ -390,6 +394,7 @@ const Rollout = Type.Object(
         description:
           'Pods that may be unavailable during a RollingUpdate. Unset: 1 for GPU models, else 25%.',
         pattern: SURGE_PATTERN,
+        ...POD_COUNT_BOUNDS,
       }),
     ),
   },

@@ -7,6 +7,7 @@
 // polling while pods start) cost a few map lookups instead of a render, a hash and a compare.
 import type { V1Deployment, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { ChartPropsError } from '../../charts/chart-props-error.js';
 import { HPA_KIND, SCALED_OBJECT_KIND } from '../../charts/llama-model-autoscaler.js';
 import { cacheClaimName } from '../../charts/llama-model-workload.js';
 import { CONDITION, REASON } from '../api/conditions.js';
@@ -123,9 +124,11 @@ export class LlamaModelReconciler implements Reconciler {
       applyError ? (applyError as Error).message : keda === false ? KEDA_NOT_INSTALLED : undefined,
     );
     await this.writeStatus(model, status);
-    // A child the API server refuses as invalid (e.g. requests above limits) stays refused until the
-    // LlamaModel changes, and a change enqueues it again: the status says why; no retries meanwhile.
-    if (isInvalid(applyError)) throw new TerminalError((applyError as Error).message, { cause: applyError });
+    // A child the API server refuses as invalid (e.g. requests above limits), or a spec the workload
+    // construct refuses, stays refused until the LlamaModel changes, and a change enqueues it again:
+    // the status says why; no retries meanwhile.
+    if (isInvalid(applyError) || applyError instanceof ChartPropsError)
+      throw new TerminalError((applyError as Error).message, { cause: applyError });
     if (applyError) throw applyError;
     const settled = findStatusCondition(status.conditions, CONDITION.progressing)?.status === 'False';
     if (keda === false) return { requeueAfterMs: this.options.kedaRecheckMs ?? 60_000 };

@@ -52,13 +52,20 @@ describe('the pull init container', () => {
   });
 
   it('reads every quantity form the CRD accepts as bytes, rounded up', () => {
-    expect(quantityBytes('2Gi')).toBe(String(2 * 1024 ** 3));
-    expect(quantityBytes('1.5G')).toBe('1500000000');
-    expect(quantityBytes('1e9')).toBe('1000000000');
-    expect(quantityBytes('1E')).toBe('1000000000000000000');
-    expect(quantityBytes('500k')).toBe('500000');
-    expect(quantityBytes('1500m')).toBe('2');
-    expect(quantityBytes(4096)).toBe('4096');
-    expect(() => quantityBytes('2 GB')).toThrow('"2 GB" is not a Kubernetes quantity');
+    expect(quantityBytes('f', '2Gi')).toBe(String(2 * 1024 ** 3));
+    expect(quantityBytes('f', '1.5G')).toBe('1500000000');
+    expect(quantityBytes('f', '1e9')).toBe('1000000000');
+    expect(quantityBytes('f', '1E')).toBe('1000000000000000000');
+    expect(quantityBytes('f', '500k')).toBe('500000');
+    expect(quantityBytes('f', '1500m')).toBe('2');
+    expect(quantityBytes('f', 4096)).toBe('4096');
+    expect(quantityBytes('f', '+222586824n')).toBe('1');
+    expect(quantityBytes('f', '.5Ki')).toBe('512');
+    expect(quantityBytes('f', '8Ei')).toBe(String(2n ** 63n));
+    expect(() => quantityBytes('spec.model.cache.size', '2 GB')).toThrow(
+      'spec.model.cache.size: "2 GB" is not a Kubernetes quantity',
+    );
+    expect(() => quantityBytes('f', '1e2.5')).toThrow('f: "1e2.5" is not a Kubernetes quantity');
+    expect(() => quantityBytes('f', '9e99')).toThrow('f: "9e99" is more bytes than Kubernetes counts');
   });
 });

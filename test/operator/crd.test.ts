@@ -59,6 +59,16 @@ const INVALID: Array<[string, Record<string, unknown>, RegExp]> = [
     /spec\.model\.cache\.size/,
   ],
   [
+    'a quantity with a huge exponent (found by fuzzing: the API server took seconds per apply of it)',
+    { model: { source: 'hf:a/b' }, resources: { limits: { memory: '2575e6808997128' } } },
+    /spec\.resources\.limits\.memory/,
+  ],
+  [
+    'rollout maxUnavailable beyond an int32 (found by fuzzing: a 500 from the Deployment apply)',
+    { model: { source: 'hf:a/b' }, rollout: { maxUnavailable: 2 ** 31 } },
+    /spec\.rollout\.maxUnavailable/,
+  ],
+  [
     'cache access mode unknown',
     { model: { source: 'hf:a/b', cache: { size: '1Gi', accessMode: 'ReadOnlyMany' } } },
     /spec\.model\.cache\.accessMode.*supported values/,
