@@ -44,7 +44,8 @@ describe('prop checks', () => {
   });
 
   it('accepts Kubernetes quantities and refuses the rest', () => {
-    for (const q of ['500m', '1', '0.5', '256Mi', '1Gi', '1e3', '2k', '1e-9', '5E18', '+1']) expect(checkQuantity('q', q)).toBe(q);
+    for (const q of ['500m', '1', '0.5', '256Mi', '1Gi', '1e3', '2k', '1e-9', '5E18', '+1'])
+      expect(checkQuantity('q', q)).toBe(q);
     for (const q of ['1 Gi', 'lots', '-1', '-.0', '1GB', '', '.0E.0', '1e1.5', '2575e6808997128', '1e100'])
       expect(() => checkQuantity('q', q)).toThrow(/^q: /);
   });

@@ -53,7 +53,8 @@ describe('fuzzing LlamaModel specs (real API server, real controller)', () => {
   const check = async ({ spec }: { spec: unknown }) => {
     const name = `fz-${++counter}`;
     // KUBELLAMA_FUZZ_VERBOSE=1: each spec with its model's name, to find one in the API server's log.
-    if (process.env.KUBELLAMA_FUZZ_VERBOSE === '1') console.log(`[fuzz-llamamodel] ${name} ${JSON.stringify(spec)}`);
+    if (process.env.KUBELLAMA_FUZZ_VERBOSE === '1')
+      console.log(`[fuzz-llamamodel] ${name} ${JSON.stringify(spec)}`);
     let created: LlamaModel;
     try {
       created = await client.create<LlamaModel>(modelPath(ns), {
