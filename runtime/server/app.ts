@@ -7,6 +7,7 @@ import type { AppContext } from './app-context.js';
 import { registerAuth } from './auth.js';
 import { ApiError } from './errors.js';
 import { registerHttpTracing } from './http-tracing.js';
+import { refusePoisonedKeys } from './poisoned-keys.js';
 import { registerRequestLog } from './request-log.js';
 import { CHAT_COMPLETIONS_PATH, registerChatCompletions } from './routes/chat-completions.js';
 import { COMPLETIONS_PATH, registerCompletions } from './routes/completions.js';
@@ -85,7 +86,11 @@ export function buildApp(context: AppContext, options: AppOptions = {}): Fastify
     },
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
     return503OnClosing: true,
+    // Parsed plainly, then refused naming the key's path (poisoned-keys.ts) before any route reads it.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
   });
+  app.addHook('preValidation', async (request) => refusePoisonedKeys(request.body));
   // JSON only: fastify would otherwise hand a text/plain body to the routes as a string.
   app.removeContentTypeParser('text/plain');
   registerHttpTracing(app, context.telemetry.tracer, context.telemetry.propagator);

@@ -294,6 +294,31 @@ const CASES: Case[] = [
   { name: 'invalid JSON', path: CHAT, raw: '{"model": "tiny",', status: 400, code: 'invalid_json' },
   { name: 'empty JSON body', path: CHAT, raw: '', status: 400, code: 'invalid_json' },
   {
+    // Found by fuzzing: fastify refused these as "not valid JSON", naming nothing.
+    name: 'a __proto__ key inside a field',
+    path: CHAT,
+    raw: `{"model":"${TEST_MODEL}","messages":[{"role":"user","content":"hi"}],"stream":{"__proto__":0}}`,
+    status: 400,
+    code: 'invalid_value',
+    param: 'stream.__proto__',
+  },
+  {
+    name: 'a constructor.prototype key in a message',
+    path: CHAT,
+    raw: `{"model":"${TEST_MODEL}","messages":[{"role":"user","content":"hi","constructor":{"prototype":{}}}]}`,
+    status: 400,
+    code: 'invalid_value',
+    param: 'messages[0].constructor',
+  },
+  {
+    name: 'a __proto__ key at the top (escaped)',
+    path: COMPLETIONS,
+    raw: `{"\\u005f_proto__":{"polluted":true},"model":"${TEST_MODEL}","prompt":"hi"}`,
+    status: 400,
+    code: 'invalid_value',
+    param: '__proto__',
+  },
+  {
     name: 'body is an array',
     path: CHAT,
     body: [chat({})],

@@ -223,6 +223,8 @@ describe('POST /v1/embeddings', () => {
       const answer = await post(server, body);
       expect(answer.response.status, label).toBe(400);
       expect((answer.body as unknown as ErrorBody).error, label).toMatchObject({ param, code });
+      // The message names the param as the request does (the fuzzer found "input 0" for input[0]).
+      expect((answer.body as unknown as ErrorBody).error.message, label).toContain(param);
     }
     const unknown = await post(server, { model: 'other', input: 'x' });
     expect(unknown.response.status).toBe(404);

@@ -116,8 +116,15 @@ function base64(vector: readonly number[]): string {
 }
 
 function toApiError(error: unknown, timedOut: boolean, inputParam: (index: number) => string): unknown {
-  if (error instanceof EmbeddingInputTooLongError)
-    return new ApiError('context_length_exceeded', error.message, inputParam(error.index));
+  if (error instanceof EmbeddingInputTooLongError) {
+    // Named as the request names it (input, input[2]), which the engine's message cannot know.
+    const param = inputParam(error.index);
+    return new ApiError(
+      'context_length_exceeded',
+      `This model's maximum context length is ${error.contextSize} tokens, but ${param} has ${error.inputTokens} tokens. Please shorten it.`,
+      param,
+    );
+  }
   return engineApiError(error, timedOut, 'The request timed out before its embeddings were computed.');
 }
 
