@@ -89,7 +89,13 @@ export function formatTraceTree(trace: JaegerTrace): string[] {
     const parent = parentOf(span);
     children.set(parent, [...(children.get(parent) ?? []), span]);
   }
-  for (const list of children.values()) list.sort((a, b) => a.startTime - b.startTime);
+  // By start, then end, then id: spans often start in the same microsecond, and Jaeger answers them in
+  // no promised order, so the same trace printed twice came out in two orders (a flaky test found it).
+  const order = (a: JaegerTraceSpan, b: JaegerTraceSpan) =>
+    a.startTime - b.startTime ||
+    a.startTime + a.duration - (b.startTime + b.duration) ||
+    (a.spanID < b.spanID ? -1 : a.spanID > b.spanID ? 1 : 0);
+  for (const list of children.values()) list.sort(order);
   const lines: string[] = [];
   const walk = (span: JaegerTraceSpan, prefix: string, last: boolean, root: boolean) => {
     const service = trace.processes[span.processID]?.serviceName ?? '?';
