@@ -340,7 +340,15 @@ describe.skipIf(skipReason)('model faults on a real node', () => {
     await env.kubectl(['-n', NS, 'delete', 'pod', before!.metadata.name, '--wait=false']);
     const condition = await waitDegraded('gpu', 'Unschedulable', /Insufficient nvidia\.com\/gpu/, 90_000);
     console.log(`[model-faults] gpu Degraded: ${condition.message}`);
-    const status = await env.modelStatus(NS, 'gpu');
+    // Degraded comes first; the phase turns Pending once the deleted pod, which serves until it is
+    // gone, has left (read once right after, it was still Ready in one CI run).
+    const status = await waitFor(
+      async () => {
+        const s = await env.modelStatus(NS, 'gpu');
+        return s.phase === 'Pending' ? s : undefined;
+      },
+      { description: "LlamaModel gpu's phase to be Pending", timeoutMs: 90_000, intervalMs: 500 },
+    );
     expect(status.phase).toBe('Pending');
     expect(status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
     const [pending] = (await env.pods(NS, 'gpu')).filter((p) => !p.metadata.deletionTimestamp);
