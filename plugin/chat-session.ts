@@ -23,6 +23,9 @@ export interface ChatSessionOptions {
   readonly traceLink?: (traceId: string) => string;
   /** @default 512 */
   readonly maxTokens?: number;
+  /** Sampling; unset: the runtime's defaults. */
+  readonly temperature?: number;
+  readonly seed?: number;
 }
 
 export interface ChatTurn {
@@ -47,7 +50,14 @@ export async function streamAnswer(
 ): Promise<ChatTurn> {
   try {
     const { data: stream, response } = await client.chat.completions
-      .create({ model: options.model, messages, stream: true, max_tokens: options.maxTokens ?? 512 })
+      .create({
+        model: options.model,
+        messages,
+        stream: true,
+        max_tokens: options.maxTokens ?? 512,
+        ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+      })
       .withResponse();
     const traceId = traceIdOf(response.headers.get(TRACERESPONSE_HEADER));
     let answer = '';

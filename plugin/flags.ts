@@ -13,6 +13,17 @@ export function wholeNumber(flag: string, min: number, max: number): (value: str
   };
 }
 
+/** A decimal number in [min, max]. */
+export function decimal(flag: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)$/.test(value.trim()) ? Number(value) : Number.NaN;
+    if (!Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${flag} takes a number from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
 /** A Go-style duration as kubectl's --timeout takes it (`90s`, `10m`, `1h30m`), in milliseconds. */

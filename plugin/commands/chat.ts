@@ -6,7 +6,7 @@ import { SYSTEM_NAMESPACE } from '../../charts/images.js';
 import { JAEGER_PORTS, JAEGER_SERVICE } from '../../charts/jaeger-config.js';
 import { RUNTIME_PATHS, RUNTIME_PORT } from '../../charts/runtime-contract.js';
 import { chatSession } from '../chat-session.js';
-import { wholeNumber } from '../flags.js';
+import { decimal, wholeNumber } from '../flags.js';
 import { println } from '../io.js';
 import { findJaeger, traceLink } from '../jaeger.js';
 import { readyPod } from '../pods.js';
@@ -18,6 +18,8 @@ interface ChatOptions {
   readonly jaeger?: string;
   readonly systemNamespace: string;
   readonly maxTokens: number;
+  readonly temperature?: number;
+  readonly seed?: number;
 }
 
 export function chatCommand(ctx: CommandContext): Command {
@@ -38,6 +40,12 @@ export function chatCommand(ctx: CommandContext): Command {
       SYSTEM_NAMESPACE,
     )
     .option('--max-tokens <n>', 'most tokens of one answer', wholeNumber('--max-tokens', 1, 1_000_000), 512)
+    .option(
+      '--temperature <t>',
+      "sampling temperature, 0 to 2; 0 always picks the likeliest token (default: the runtime's)",
+      decimal('--temperature', 0, 2),
+    )
+    .option('--seed <n>', 'sampling seed, for repeatable answers', wholeNumber('--seed', 0, 2 ** 32 - 1))
     .action(async (name: string, options: ChatOptions, command: Command) => {
       const { kc, namespace } = ctx.connection(command);
       const model = await ctx.models().get(name, namespace);
@@ -62,6 +70,8 @@ export function chatCommand(ctx: CommandContext): Command {
           input: ctx.io.stdin,
           output: ctx.io.stdout,
           maxTokens: options.maxTokens,
+          ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+          ...(options.seed === undefined ? {} : { seed: options.seed }),
           ...(options.prompt === undefined ? {} : { prompt: options.prompt }),
           ...(jaegerBase ? { traceLink: (id: string) => traceLink(jaegerBase, id) } : {}),
         });

@@ -376,7 +376,19 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     const env = { KUBECONFIG: cluster!.kubeconfigPath };
     const t0 = Date.now();
     const chatted = await pluginProcess(
-      ['chat', MODEL, '-n', NS, '--prompt', 'Hello from kubectl llama', '--max-tokens', '32'],
+      // Greedy: at the default temperature the tiny model's random weights once answered nothing.
+      [
+        'chat',
+        MODEL,
+        '-n',
+        NS,
+        '--prompt',
+        'Hello from kubectl llama',
+        '--max-tokens',
+        '32',
+        '--temperature',
+        '0',
+      ],
       env,
     );
     timings['kubectl llama chat --prompt (process, port-forward)'] = seconds(Date.now() - t0);

@@ -72,13 +72,16 @@ describe('kubectl llama chat (client side) and trace, on a real runtime and Jaeg
     await model?.remove();
   });
 
-  it('streams an answer to --prompt, then its trace id and the link to it in Jaeger', async () => {
+  it('streams an answer to --prompt, then its trace id and the link to it in Jaeger; sends temperature and seed', async () => {
     const out = memoryOut();
+    // Temperature 0: the tiny model's random weights could otherwise sample end-of-turn first.
     const [turn] = await chatSession({
       baseURL: `${server.url}/v1`,
       model: TEST_MODEL,
       prompt: 'Hello',
       maxTokens: 16,
+      temperature: 0,
+      seed: 7,
       input: Readable.from([]),
       output: out.stream,
       traceLink: (id) => traceLink(jaeger.queryUrl, id),
@@ -92,6 +95,12 @@ describe('kubectl llama chat (client side) and trace, on a real runtime and Jaeg
     expect(out.text()).toBe(`${turn!.answer}\n${lines.at(-2)}\n`);
     expect(turn!.answer.length).toBeGreaterThan(0);
     traceIds.push(turn!.traceId);
+    await server.telemetry.forceFlush();
+    const trace = await jaeger.waitForTrace(turn!.traceId, { minSpans: 6 });
+    const chat = trace.spans.find((s) => s.operationName === `chat ${TEST_MODEL}`);
+    const tags = Object.fromEntries((chat?.tags ?? []).map((t) => [t.key, t.value]));
+    expect(tags['gen_ai.request.temperature']).toBe(0);
+    expect(tags['gen_ai.request.seed']).toBe(7);
   });
 
   it('answers each line of a non-terminal stdin on its own, each with its trace id; no link without a Jaeger', async () => {

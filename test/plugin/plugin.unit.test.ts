@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { duration, wholeNumber } from '../../plugin/flags.js';
+import { decimal, duration, wholeNumber } from '../../plugin/flags.js';
 import type { ModelObject } from '../../plugin/llama-models.js';
 import { modelObject } from '../../plugin/model-object.js';
 import { listRow, progressLine } from '../../plugin/model-view.js';
@@ -78,6 +78,9 @@ describe('bad input', () => {
       /--context-size takes a whole number from 128 to 1048576/,
     );
     await refused(['run', 'm', '--model', 'hf:a/b:Q8_0', '--replicas', '-1'], /--replicas/);
+    await refused(['chat', 'm', '--temperature', '2.5'], /--temperature takes a number from 0 to 2/);
+    await refused(['chat', 'm', '--temperature', 'hot'], /--temperature takes a number from 0 to 2/);
+    await refused(['chat', 'm', '--seed', '-3'], /--seed takes a whole number from 0 to 4294967295/);
     await refused(
       ['run', 'm', '--model', 'hf:a/b:Q8_0', '--timeout', '10 minutes'],
       /--timeout takes a duration such as 90s, 10m or 1h30m/,
@@ -177,9 +180,14 @@ describe('run --dry-run=client: the object, no request', () => {
 });
 
 describe('pure parts', () => {
-  it('parses whole numbers and durations', () => {
+  it('parses whole numbers, decimals and durations', () => {
     expect(wholeNumber('--n', 1, 9)('3')).toBe(3);
     expect(() => wholeNumber('--n', 1, 9)('3.5')).toThrow('--n takes a whole number from 1 to 9.');
+    expect(decimal('--t', 0, 2)('0.7')).toBe(0.7);
+    expect(decimal('--t', 0, 2)('2')).toBe(2);
+    expect(() => decimal('--t', 0, 2)('1e1')).toThrow('--t takes a number from 0 to 2.');
+    expect(decimal('--t', 0, 2)('.5')).toBe(0.5);
+    expect(() => decimal('--t', 0, 2)('-0.1')).toThrow('--t takes a number from 0 to 2.');
     expect(duration('--t')('90s')).toBe(90_000);
     expect(duration('--t')('1h30m')).toBe(5_400_000);
     expect(duration('--t')('250ms')).toBe(250);
