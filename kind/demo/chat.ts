@@ -12,11 +12,21 @@ export interface ChatAnswer {
   readonly traceId: string;
 }
 
-export async function chat(baseURL: string, model: string, prompt = DEMO_PROMPT): Promise<ChatAnswer> {
+/** Sampling the demo leaves to the model; tests of the tiny model ask greedily (temperature 0). */
+export interface ChatSampling {
+  readonly temperature?: number;
+}
+
+export async function chat(
+  baseURL: string,
+  model: string,
+  prompt = DEMO_PROMPT,
+  sampling: ChatSampling = {},
+): Promise<ChatAnswer> {
   // The runtime needs no key unless one is configured; the client insists on some string.
   const client = new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 2, timeout: 120_000 });
   const { data, response } = await client.chat.completions
-    .create({ model, messages: [{ role: 'user', content: prompt }], max_tokens: 96 })
+    .create({ model, messages: [{ role: 'user', content: prompt }], max_tokens: 96, ...sampling })
     .withResponse();
   return {
     answer: data.choices[0]?.message.content?.trim() ?? '',

@@ -28,7 +28,7 @@ import { buildLocalImages, type LocalImages } from '../harness/local-images.js';
 import { podmanSkipReason } from '../harness/podman.js';
 import { waitFor } from '../harness/wait.js';
 import { pluginProcess } from '../plugin/support/plugin-io.js';
-import { writeTinyModel } from '../tools/tiny-model/tiny-llama.js';
+import { GREEDY, writeTinyModel } from '../tools/tiny-model/tiny-llama.js';
 import { bundleChatClient, type PortForward, portForward } from './support/cluster-tools.js';
 import { type ModelMirror, startModelMirror } from './support/model-server.js';
 
@@ -346,7 +346,12 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     const forward = await portForward(cluster!.kubeconfigPath, NS, `service/${MODEL}`, RUNTIME_PORT);
     forwards.push(forward);
     const t0 = Date.now();
-    const answer = await chat(`${forward.url}${RUNTIME_PATHS.openAiBase}`, MODEL, 'Hello from the host');
+    const answer = await chat(
+      `${forward.url}${RUNTIME_PATHS.openAiBase}`,
+      MODEL,
+      'Hello from the host',
+      GREEDY,
+    );
     timings['host chat (port-forward) round trip'] = seconds(Date.now() - t0);
     expect(answer.answer.length).toBeGreaterThan(0);
     const trace = await waitTrace(answer.traceId, (t) =>
@@ -376,7 +381,6 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     const env = { KUBECONFIG: cluster!.kubeconfigPath };
     const t0 = Date.now();
     const chatted = await pluginProcess(
-      // Greedy: at the default temperature the tiny model's random weights once answered nothing.
       [
         'chat',
         MODEL,
@@ -387,7 +391,7 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
         '--max-tokens',
         '32',
         '--temperature',
-        '0',
+        String(GREEDY.temperature),
       ],
       env,
     );

@@ -14,6 +14,7 @@ import {
   testConfig,
   tinyModelDir,
 } from '../runtime/runtime-fixture.js';
+import { GREEDY } from '../tools/tiny-model/tiny-llama.js';
 
 describe('the demo request and its trace', () => {
   let jaeger: Jaeger;
@@ -37,7 +38,7 @@ describe('the demo request and its trace', () => {
   printLogsOnFailure(() => (jaeger ? [jaeger.process.logFile] : []));
 
   it('answers, names its trace, and finds the span tree in Jaeger', async () => {
-    const answer = await chat(`${server.url}/v1`, TEST_MODEL, 'Hello');
+    const answer = await chat(`${server.url}/v1`, TEST_MODEL, 'Hello', GREEDY);
     expect(answer.answer.length).toBeGreaterThan(0);
     expect(answer.traceId).toMatch(/^[0-9a-f]{32}$/);
     const spans = await waitForTrace(jaeger.queryUrl, answer.traceId, 30_000);

@@ -27,6 +27,7 @@ import {
   testConfig,
   tinyModelDir,
 } from '../runtime/runtime-fixture.js';
+import { GREEDY } from '../tools/tiny-model/tiny-llama.js';
 import { plugin } from './support/plugin-io.js';
 
 function memoryOut() {
@@ -74,13 +75,12 @@ describe('kubectl llama chat (client side) and trace, on a real runtime and Jaeg
 
   it('streams an answer to --prompt, then its trace id and the link to it in Jaeger; sends temperature and seed', async () => {
     const out = memoryOut();
-    // Temperature 0: the tiny model's random weights could otherwise sample end-of-turn first.
     const [turn] = await chatSession({
       baseURL: `${server.url}/v1`,
       model: TEST_MODEL,
       prompt: 'Hello',
       maxTokens: 16,
-      temperature: 0,
+      ...GREEDY,
       seed: 7,
       input: Readable.from([]),
       output: out.stream,

@@ -7,7 +7,13 @@ const baseURL = process.env.BASE_URL ?? '';
 const model = process.env.MODEL ?? '';
 const client = new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 5, timeout: 60_000 });
 const { data, response } = await client.chat.completions
-  .create({ model, messages: [{ role: 'user', content: 'Hello from a Pod' }], max_tokens: 16 })
+  // GREEDY (test/tools/tiny-model/tiny-llama.ts): the tiny model answers something, every time.
+  .create({
+    model,
+    messages: [{ role: 'user', content: 'Hello from a Pod' }],
+    max_tokens: 16,
+    temperature: 0,
+  })
   .withResponse();
 console.log(
   JSON.stringify({

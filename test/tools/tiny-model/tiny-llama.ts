@@ -11,6 +11,13 @@ import { buildTinyVocab, CHAT_TEMPLATE, type TinyVocab } from './tiny-vocab.js';
 
 export const TINY_MODEL_NAME = 'kubellama-tiny';
 
+/**
+ * Sampling for a test that needs the tiny model to answer something: greedy, so the same prompt gets
+ * the same answer. At the default temperature its random weights can pick end-of-turn first and
+ * answer nothing (seen once in CI).
+ */
+export const GREEDY = { temperature: 0 } as const;
+
 /** Hyperparameters, named after the llama.* metadata keys they become. */
 export const TINY_LLAMA = {
   contextLength: 2048,
