@@ -1,9 +1,9 @@
 // Soak on a real node (issue 15, item 1): N minutes (KUBELLAMA_SOAK_MINUTES; 1 in `npm test`, 10 by
 // `npm run test:reliability`) of mixed traffic at the model's capacity — parallel 2 + a queue of 2,
 // streamed and not, some cancelled mid-stream, bursts over capacity that must get 429 — and then:
-// zero 5xx, zero dropped connections except the cancelled ones, the runtime's RSS after warm-up (the
-// first half of the run, at most 60 s) within 10 % of the warm-up's peak, the collector's memory under
-// its memory_limiter, and every admitted request's trace complete in Jaeger (sampling 1.0). Prints requests/s, TTFT p50/p95, tokens/s and the RSS curve.
+// zero 5xx, zero dropped connections except the cancelled ones, the runtime's RSS flat after warm-up
+// (the last quarter of the run within 10 % of the peak before it), the collector's memory under its
+// memory_limiter, and every admitted request's trace complete in Jaeger (sampling 1.0). Prints requests/s, TTFT p50/p95, tokens/s and the RSS curve.
 // Traffic: from the test process (the host) to the model Service's ClusterIP, through kube-proxy on
 // the node — the path of a client in a Pod; the client's numbers stay in this process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,15 +168,16 @@ describe.skipIf(skipReason)(`soak: ${MINUTES} min of mixed traffic at capacity o
         (r) => r.ttftMs!,
       );
       const tokens = completed.reduce((sum, r) => sum + r.tokens, 0);
-      // The runtime's RSS climbs for the first ~20 s (heap, allocator arenas, KV cache pages touched),
-      // peaks and falls back (measured: 147, 166, 175, 184, then 168-169 to the end). A leak shows as
-      // the rest of the run going past that warm-up's peak; a single sample at the end of the warm-up
-      // may be taken on the climb (CI: 166 → 184.7 failed on it).
-      const warmUpS = Math.min(60, seconds * 0.5);
-      const warmUp = samples.filter((s) => s.atS < warmUpS);
-      const after = samples.filter((s) => s.atS >= warmUpS);
-      const rssWarmUpPeak = Math.max(...warmUp.map((s) => s.rssMiB));
-      const rssMax = Math.max(...after.map((s) => s.rssMiB));
+      // The runtime's RSS climbs at first, peaks and falls back: measured 147 → 184 MiB by 15 s then
+      // 168 to the end; on a busier machine 147 → 181 by 41 s then 164. Where that peak falls varies
+      // with the machine, so a bound on a fixed warm-up window fails with no leak (CI: 166 at 12 s →
+      // 184.7). A leak ends the run above everything before it: the last quarter's peak must stay
+      // within 10 % of the peak before it.
+      const lastQuarterS = seconds * 0.75;
+      const before = samples.filter((s) => s.atS < lastQuarterS);
+      const lastQuarter = samples.filter((s) => s.atS >= lastQuarterS);
+      const rssPeakBefore = Math.max(...before.map((s) => s.rssMiB));
+      const rssEnd = Math.max(...lastQuarter.map((s) => s.rssMiB));
       const collectorMax = Math.max(...samples.map((s) => s.collectorMiB));
       console.log(
         [
@@ -184,7 +185,7 @@ describe.skipIf(skipReason)(`soak: ${MINUTES} min of mixed traffic at capacity o
           `  requests ${sent.length}: admitted ${admitted.length} (completed ${completed.length}, cancelled ${cancelled.length}), 429 ${refused.length}, 5xx ${serverErrors.length}, dropped ${dropped.length}`,
           `  completed/s ${(completed.length / seconds).toFixed(2)}, tokens/s ${(tokens / seconds).toFixed(1)}, TTFT p50 ${percentile(ttft, 50).toFixed(0)} ms, p95 ${percentile(ttft, 95).toFixed(0)} ms`,
           `  runtime RSS MiB (t s: MiB): ${samples.map((s) => `${s.atS}:${s.rssMiB.toFixed(0)}`).join(' ')}`,
-          `  warm-up (first ${warmUpS.toFixed(0)} s) peak ${rssWarmUpPeak.toFixed(1)} → max after ${rssMax.toFixed(1)} MiB; collector max ${collectorMax.toFixed(0)} MiB (memory_limiter ${limiterMiB.toFixed(0)} MiB)`,
+          `  peak before ${lastQuarterS.toFixed(0)} s ${rssPeakBefore.toFixed(1)} → peak after ${rssEnd.toFixed(1)} MiB; collector max ${collectorMax.toFixed(0)} MiB (memory_limiter ${limiterMiB.toFixed(0)} MiB)`,
         ].join('\n'),
       );
       const cancelledStreams = by((r) => r.kind === 'cancelled');
@@ -196,8 +197,8 @@ describe.skipIf(skipReason)(`soak: ${MINUTES} min of mixed traffic at capacity o
       expect(refused.length).toBeGreaterThan(0);
       for (const r of refused) expect(r.retryAfter, 'a 429 says when to retry').toBeDefined();
       expect(completed.length).toBeGreaterThan(10);
-      expect(after.length, 'RSS samples after the warm-up').toBeGreaterThan(0);
-      expect(rssMax).toBeLessThanOrEqual(rssWarmUpPeak * 1.1);
+      expect(lastQuarter.length, 'RSS samples in the last quarter').toBeGreaterThan(0);
+      expect(rssEnd).toBeLessThanOrEqual(rssPeakBefore * 1.1);
       expect(collectorMax).toBeGreaterThan(0);
       expect(collectorMax).toBeLessThan(limiterMiB);
 
