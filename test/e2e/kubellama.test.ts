@@ -242,13 +242,13 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     const replicaSets = await cluster!.apiGet<{ items: { metadata: { name: string } }[] }>(
       `/apis/apps/v1/namespaces/${NS}/replicasets?labelSelector=app.kubernetes.io/instance=${MODEL}`,
     );
-    const [pulled] = await pods(MODEL);
+    const [pod] = await pods(MODEL);
     // What to look at when the percents fall back: a second ReplicaSet (a rollout), a restarted
     // pull container, or the mirror asked again (the downloader's own retry).
     console.log(
       [
         `[e2e] status.download.percent seen while pulling: ${percents.join(' → ')}`,
-        `  ReplicaSets: ${replicaSets.items.map((r) => r.metadata.name).join(', ')}; pull container restarts: ${pulled?.status.initContainerStatuses?.[0]?.restartCount}`,
+        `  ReplicaSets: ${replicaSets.items.map((r) => r.metadata.name).join(', ')}; pull container restarts: ${pod?.status.initContainerStatuses?.[0]?.restartCount}`,
         `  mirror requests: ${mirror.requests.join(' | ')}`,
       ].join('\n'),
     );
@@ -268,7 +268,6 @@ describe.skipIf(skipReason)('kubellama end to end on a real node', () => {
     expect(status.endpoint).toBe(`http://${MODEL}.${NS}.svc:${RUNTIME_PORT}${RUNTIME_PATHS.openAiBase}`);
     expect(mirror.requests.some((line) => line.startsWith('GET /models/tiny.gguf'))).toBe(true);
 
-    const [pod] = await pods(MODEL);
     const created = at(pod!.metadata.creationTimestamp);
     const scheduled = at(pod!.status.conditions?.find((c) => c.type === 'PodScheduled')?.lastTransitionTime);
     const pull = pod!.status.initContainerStatuses?.[0]?.state?.terminated;

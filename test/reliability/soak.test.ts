@@ -3,7 +3,8 @@
 // streamed and not, some cancelled mid-stream, bursts over capacity that must get 429 — and then:
 // zero 5xx, zero dropped connections except the cancelled ones, the runtime's RSS flat after warm-up
 // (the last quarter of the run within 10 % of the peak before it), the collector's memory under its
-// memory_limiter, and every admitted request's trace complete in Jaeger (sampling 1.0). Prints requests/s, TTFT p50/p95, tokens/s and the RSS curve.
+// memory_limiter, and every admitted request's trace complete in Jaeger (sampling 1.0). Prints
+// requests/s, TTFT p50/p95, tokens/s and the RSS curve.
 // Traffic: from the test process (the host) to the model Service's ClusterIP, through kube-proxy on
 // the node — the path of a client in a Pod; the client's numbers stay in this process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

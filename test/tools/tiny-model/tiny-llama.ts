@@ -13,8 +13,8 @@ export const TINY_MODEL_NAME = 'kubellama-tiny';
 
 /**
  * Sampling for a test that needs the tiny model to answer something: greedy, so the same prompt gets
- * the same answer. At the default temperature its random weights can pick end-of-turn first and
- * answer nothing (seen once in CI).
+ * the same answer. At the default temperature its random weights answered nothing once in CI (an
+ * end-of-turn or only whitespace sampled; which, not known).
  */
 export const GREEDY = { temperature: 0 } as const;
 
